@@ -1,0 +1,87 @@
+//! `/`, `login.icc`, `logout.icc`, `helpInfo.icc`, `updateHelpInfo.icc` (protocol §4.1–4.5).
+
+use super::views;
+use crate::app::{unix_now, Ctx};
+use crate::call::Call;
+use crate::db::{self, HelpInfo, HelpUpdate};
+use crate::error::ApiError;
+use crate::password::verify_password;
+use crate::reply::Reply;
+use crate::session;
+use crate::user_root::ensure_root;
+
+pub fn index(_ctx: &mut Ctx, _call: &mut Call) -> Result<Reply, ApiError> {
+    Ok(Reply::Text { status: 200, body: "hello world", content_type: "text/html; charset=utf-8", allow: None })
+}
+
+pub fn login(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
+    let params = call.params();
+    let name = params.string("userName").ok_or(ApiError::InvalidParameter)?;
+    let password = params.string("password").ok_or(ApiError::InvalidParameter)?;
+    let user = db::users::by_name(ctx.db, &name)?.ok_or(ApiError::BadLogin)?;
+    let stored = user.password.as_deref().ok_or(ApiError::BadLogin)?;
+    if !verify_password(&password, stored) {
+        return Err(ApiError::BadLogin);
+    }
+    db::users::set_last_login(ctx.db, user.id, db::now())?;
+    ensure_root(ctx.db, &ctx.app.config, user.id)?;
+    if let Some(old) = call.session_token() {
+        ctx.app.sessions.end(&old);
+    }
+    let token = ctx.app.sessions.create(user.id, unix_now());
+    Ok(Reply::data(views::user_info(&user)).with_header("Set-Cookie", session::set_cookie(&token)))
+}
+
+pub fn logout(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
+    if let Some(token) = call.session_token() {
+        ctx.app.sessions.end(&token);
+    }
+    Ok(Reply::data("\"\"".to_string()).with_header("Set-Cookie", session::clear_cookie()))
+}
+
+/// The record a helpInfo request targets: 0 = the user, 1 = a catalog, 2 = a file.
+fn help_target(call: &mut Call) -> Result<(i64, i64), ApiError> {
+    let params = call.params();
+    let kind = params.int("type").filter(|t| (0..=2).contains(t)).ok_or(ApiError::InvalidParameter)?;
+    let id = params.int("id").unwrap_or(-1);
+    if kind != 0 && id <= 0 {
+        return Err(ApiError::InvalidParameter);
+    }
+    Ok((kind, id))
+}
+
+pub fn help_info(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
+    let viewer = ctx.authenticate(call)?;
+    let (kind, id) = help_target(call)?;
+    let info = match kind {
+        0 => db::users::help_info(ctx.db, viewer.user_id)?,
+        1 => db::catalogs::help_info(ctx.db, id)?.filter(|(root, _)| viewer.sees_root(*root)).map(|(_, i)| i),
+        _ => db::files::help_info(ctx.db, id)?.filter(|(root, _)| viewer.sees_root(*root)).map(|(_, i)| i),
+    };
+    Ok(Reply::data(views::help_info(&info.unwrap_or_else(HelpInfo::default))))
+}
+
+pub fn update_help_info(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
+    let viewer = ctx.authenticate(call)?;
+    let (kind, id) = help_target(call)?;
+    let params = call.params();
+    let update = HelpUpdate { help_int: params.int("helpInt"), help_text: params.string("helpText") };
+    if update.help_int.is_none() && update.help_text.is_none() {
+        return Err(ApiError::InvalidParameter);
+    }
+    let now = db::now();
+    match kind {
+        0 => db::users::update_help_info(ctx.db, viewer.user_id, &update, now)?,
+        1 => {
+            if db::catalogs::help_info(ctx.db, id)?.is_some_and(|(root, _)| viewer.sees_root(root)) {
+                db::catalogs::update_help_info(ctx.db, id, &update, now)?;
+            }
+        }
+        _ => {
+            if db::files::help_info(ctx.db, id)?.is_some_and(|(root, _)| viewer.sees_root(root)) {
+                db::files::update_help_info(ctx.db, id, &update, now)?;
+            }
+        }
+    }
+    Ok(Reply::ok())
+}

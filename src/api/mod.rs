@@ -1,0 +1,64 @@
+//! The endpoint handlers, one module per area, and what several of them share: resolving a file
+//! id to a visible row and its physical file (protocol §5.1), and the current upload sizes that
+//! FileInfo reports. Handlers parse parameters, call `db`/`media`, and return a `Reply`.
+
+pub mod account;
+pub mod catalogs;
+pub mod downloads;
+pub mod files;
+pub mod views;
+
+use crate::app::{Ctx, Viewer};
+use crate::db::{self, files::FileRow};
+use crate::error::ApiError;
+use crate::storage::{self, Level};
+use std::path::PathBuf;
+use views::UploadSizes;
+
+/// A visible file whose physical catalog exists and whose physical file is a regular file.
+pub struct ResolvedFile {
+    pub row: FileRow,
+    pub path: PathBuf,
+}
+
+/// Protocol §5.1 steps 3–6 (the session and the `id` parameter are checked by the caller).
+pub fn resolve_file(ctx: &Ctx, viewer: &Viewer, id: i64, media_only: bool) -> Result<ResolvedFile, ApiError> {
+    let row = db::files::by_id(ctx.db, id)?
+        .filter(|f| viewer.sees_root(f.root_catalog_id))
+        .ok_or(ApiError::NotFound)?;
+    if media_only && ![1, 2, 4].contains(&row.file_type) {
+        return Err(ApiError::UnsupportedType);
+    }
+    resolve_physical(ctx, row)
+}
+
+/// Protocol §5.1 steps 5–6 for a row already known to be accessible.
+pub fn resolve_physical(ctx: &Ctx, row: FileRow) -> Result<ResolvedFile, ApiError> {
+    let catalog = db::catalogs::by_id(ctx.db, row.real_catalog_id)?.ok_or(ApiError::Data)?;
+    let path = storage::physical_file(&catalog.path, &row.file_name);
+    if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+        return Err(ApiError::MissingOnDisk);
+    }
+    Ok(ResolvedFile { row, path })
+}
+
+/// The FileInfo JSON of a row, measuring the upload targets only when a part is uploading.
+pub fn file_info(ctx: &Ctx, row: &FileRow) -> Result<String, ApiError> {
+    let uploading = [row.status_for_origin, row.status_for_thumb, row.status_for_screen]
+        .contains(&db::files::STATUS_UPLOADING);
+    let sizes = if uploading { upload_sizes(ctx, row)? } else { UploadSizes::default() };
+    Ok(views::file_info(row, sizes))
+}
+
+fn upload_sizes(ctx: &Ctx, row: &FileRow) -> Result<UploadSizes, ApiError> {
+    let thumbs = &ctx.app.config.thumb_path;
+    let origin = match db::catalogs::by_id(ctx.db, row.real_catalog_id)? {
+        Some(catalog) => storage::size_or_zero(&storage::physical_file(&catalog.path, &row.file_name)),
+        None => 0,
+    };
+    Ok(UploadSizes {
+        origin,
+        thumb: storage::size_or_zero(&storage::thumb_file(thumbs, row.real_catalog_id, row.id, Level::Small)),
+        screen: storage::size_or_zero(&storage::thumb_file(thumbs, row.real_catalog_id, row.id, Level::Screen)),
+    })
+}

@@ -1,0 +1,237 @@
+//! Queries on `Files`: lookup by id, the paged and filtered listing of files.icc, the uploads of
+//! a user, the scanner's insert, and help info. Filters arrive as parsed integer lists and are
+//! bound as parameters; the sort order comes from a fixed table, never from client text.
+
+use super::{float_at, int_at, placeholders, text_at, HelpInfo, HelpUpdate};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+
+pub const STATUS_LOCAL: i64 = 0;
+pub const STATUS_BUILD_ERROR: i64 = 1;
+pub const STATUS_UPLOADING: i64 = 2;
+pub const STATUS_UPLOADED: i64 = 3;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FileRow {
+    pub id: i64,
+    pub upload_user_id: Option<i64>,
+    pub root_catalog_id: i64,
+    pub catalog_id: i64,
+    pub real_catalog_id: i64,
+    pub file_name: String,
+    pub ext: Option<String>,
+    pub name: Option<String>,
+    pub create_time: Option<i64>,
+    pub upload_time: Option<i64>,
+    pub import_time: Option<i64>,
+    pub last_modify_time: Option<i64>,
+    pub size: Option<i64>,
+    pub file_type: i64,
+    pub duration: Option<f64>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub status_for_thumb: i64,
+    pub status_for_screen: i64,
+    pub status_for_origin: i64,
+    pub orientation: Option<i64>,
+    pub memo: Option<String>,
+    pub help_int: Option<i64>,
+    pub help_text: Option<String>,
+}
+
+impl FileRow {
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.file_name)
+    }
+}
+
+pub(crate) const COLUMNS: &str = "id, uploadUserId, rootCatalogId, catalogId, realCatalogId, fileName, ext, name, \
+    createTime, uploadTime, importTime, lastModifyTime, size, type, duration, width, height, \
+    statusForThumb, statusForScreen, statusForOrigin, orientation, memo, helpInt, helpText";
+
+pub(crate) fn from_row(row: &Row) -> rusqlite::Result<FileRow> {
+    Ok(FileRow {
+        id: row.get(0)?,
+        upload_user_id: int_at(row, 1),
+        root_catalog_id: int_at(row, 2).unwrap_or(-1),
+        catalog_id: int_at(row, 3).unwrap_or(-1),
+        real_catalog_id: int_at(row, 4).unwrap_or(-1),
+        file_name: text_at(row, 5).unwrap_or_default(),
+        ext: text_at(row, 6),
+        name: text_at(row, 7),
+        create_time: int_at(row, 8),
+        upload_time: int_at(row, 9),
+        import_time: int_at(row, 10),
+        last_modify_time: int_at(row, 11),
+        size: int_at(row, 12),
+        file_type: int_at(row, 13).unwrap_or(16),
+        duration: float_at(row, 14),
+        width: int_at(row, 15),
+        height: int_at(row, 16),
+        status_for_thumb: int_at(row, 17).unwrap_or(0),
+        status_for_screen: int_at(row, 18).unwrap_or(0),
+        status_for_origin: int_at(row, 19).unwrap_or(0),
+        orientation: int_at(row, 20),
+        memo: text_at(row, 21),
+        help_int: int_at(row, 22),
+        help_text: text_at(row, 23),
+    })
+}
+
+pub fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<FileRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM Files WHERE id = ?1");
+    conn.prepare_cached(&sql)?.query_row([id], from_row).optional()
+}
+
+/// The filter of files.icc (protocol §4.10), already validated.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub roots: Vec<i64>,
+    pub catalog_ids: Option<Vec<i64>>,
+    pub types: Option<Vec<i64>>,
+    pub uploaded_by: Option<i64>,
+    pub order: Order,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// The sort orders of files.icc; ties are broken by id ascending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Id,
+    CreateTime(bool),
+    UploadTime(bool),
+    Size(bool),
+    Duration(bool),
+    Dimensions(bool),
+}
+
+impl Order {
+    /// The order for a `sort` value: 0, ±1…±5; None for anything else.
+    pub fn from_sort(sort: i64) -> Option<Order> {
+        let ascending = sort > 0;
+        Some(match sort.abs() {
+            0 => Order::Id,
+            1 => Order::CreateTime(ascending),
+            2 => Order::UploadTime(ascending),
+            3 => Order::Size(ascending),
+            4 => Order::Duration(ascending),
+            5 => Order::Dimensions(ascending),
+            _ => return None,
+        })
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            Order::Id => "id",
+            Order::CreateTime(true) => "createTime, id",
+            Order::CreateTime(false) => "createTime DESC, id",
+            Order::UploadTime(true) => "uploadTime, id",
+            Order::UploadTime(false) => "uploadTime DESC, id",
+            Order::Size(true) => "size, id",
+            Order::Size(false) => "size DESC, id",
+            Order::Duration(true) => "duration, id",
+            Order::Duration(false) => "duration DESC, id",
+            Order::Dimensions(true) => "width, height, id",
+            Order::Dimensions(false) => "width DESC, height DESC, id",
+        }
+    }
+}
+
+/// One page of files matching `listing`, and the total number of matches.
+pub fn list(conn: &Connection, listing: &Listing) -> rusqlite::Result<(Vec<FileRow>, i64)> {
+    if listing.roots.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let mut filter = format!(
+        "rootCatalogId IN ({}) AND coalesce(statusForOrigin, 0) != 2 \
+         AND coalesce(statusForThumb, 0) != 2 AND coalesce(statusForScreen, 0) != 2",
+        placeholders(listing.roots.len())
+    );
+    let mut values: Vec<Value> = listing.roots.iter().map(|&id| Value::Integer(id)).collect();
+    for (column, list) in [("catalogId", &listing.catalog_ids), ("type", &listing.types)] {
+        if let Some(list) = list {
+            filter.push_str(&format!(" AND {column} IN ({})", placeholders(list.len())));
+            values.extend(list.iter().map(|&v| Value::Integer(v)));
+        }
+    }
+    if let Some(user_id) = listing.uploaded_by {
+        filter.push_str(" AND uploadUserId = ?");
+        values.push(Value::Integer(user_id));
+    }
+    let count_sql = format!("SELECT count(*) FROM Files WHERE {filter}");
+    let total: i64 = conn.prepare_cached(&count_sql)?.query_row(params_from_iter(values.iter()), |r| r.get(0))?;
+    let page_sql = format!("SELECT {COLUMNS} FROM Files WHERE {filter} ORDER BY {} LIMIT ? OFFSET ?", listing.order.sql());
+    values.push(Value::Integer(listing.limit));
+    values.push(Value::Integer(listing.offset));
+    let mut stmt = conn.prepare_cached(&page_sql)?;
+    let rows = stmt.query_map(params_from_iter(values.iter()), from_row)?.collect::<rusqlite::Result<_>>()?;
+    Ok((rows, total))
+}
+
+/// Files uploaded by `user_id` with any part still waiting for upload, by id.
+pub fn uploading_of(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<FileRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM Files WHERE uploadUserId = ?1 AND \
+         (statusForOrigin = 2 OR statusForThumb = 2 OR statusForScreen = 2) ORDER BY id"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([user_id], from_row)?.collect();
+    rows
+}
+
+/// True when the physical catalog already has a row for this file name (scanner).
+pub fn exists_in(conn: &Connection, real_catalog_id: i64, file_name: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM Files WHERE realCatalogId = ?1 AND fileName = ?2")?
+        .exists(params![real_catalog_id, file_name])
+}
+
+/// A scanned file (protocol §7.4).
+pub struct ScannedFile<'a> {
+    pub root_id: i64,
+    pub catalog_id: i64,
+    pub file_name: &'a str,
+    pub ext: &'a str,
+    pub size: i64,
+    pub create_time: i64,
+    pub now: i64,
+    pub file_type: i64,
+    pub duration: Option<f64>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub orientation: Option<i64>,
+}
+
+pub fn insert_scanned(conn: &Connection, f: &ScannedFile) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO Files(rootCatalogId, catalogId, realCatalogId, fileName, ext, createTime, importTime, \
+         lastModifyTime, size, type, duration, width, height, statusForThumb, statusForScreen, statusForOrigin, \
+         orientation) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, 0, 0, 0, ?12)",
+    )?
+    .execute(params![
+        f.root_id, f.catalog_id, f.file_name, f.ext, f.create_time, f.now, f.size, f.file_type, f.duration,
+        f.width, f.height, f.orientation
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Records a failed thumbnail build for one level (protocol §5.3).
+pub fn set_thumb_status(conn: &Connection, id: i64, screen: bool, status: i64, now: i64) -> rusqlite::Result<()> {
+    let sql = if screen {
+        "UPDATE Files SET statusForScreen = ?2, lastModifyTime = ?3 WHERE id = ?1"
+    } else {
+        "UPDATE Files SET statusForThumb = ?2, lastModifyTime = ?3 WHERE id = ?1"
+    };
+    conn.prepare_cached(sql)?.execute(params![id, status, now])?;
+    Ok(())
+}
+
+pub fn help_info(conn: &Connection, id: i64) -> rusqlite::Result<Option<(i64, HelpInfo)>> {
+    conn.prepare_cached("SELECT helpInt, helpText, lastModifyTime, rootCatalogId FROM Files WHERE id = ?1")?
+        .query_row([id], |row| Ok((int_at(row, 3).unwrap_or(-1), super::help_info_from_row(row)?)))
+        .optional()
+}
+
+pub fn update_help_info(conn: &Connection, id: i64, update: &HelpUpdate, now: i64) -> rusqlite::Result<()> {
+    super::update_help(conn, "Files", id, update, now)
+}

@@ -1,0 +1,134 @@
+//! The SQLite database (`dataManager.db`): opening a connection (WAL, busy timeout, one per
+//! worker), creating the schema, and adopting a database made by the original iSyncServer. All SQL
+//! of the program lives under this module, one named function per query, values always bound as
+//! parameters. Nothing here knows about HTTP or JSON.
+
+pub mod catalogs;
+pub mod files;
+pub mod migrate;
+pub mod users;
+
+use rusqlite::Connection;
+use std::path::Path;
+use std::time::Duration;
+
+pub use rusqlite::Error;
+pub type Result<T> = rusqlite::Result<T>;
+
+const SCHEMA: &str = include_str!("schema.sql");
+
+/// Opens a connection with the settings every user of the database shares.
+pub fn open(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "cache_size", -512)?; // KiB: small and bounded on a Pi
+    conn.set_prepared_statement_cache_capacity(48);
+    Ok(conn)
+}
+
+/// Opens the database, creating the schema or migrating an adopted one. Run once at start-up.
+pub fn open_and_prepare(path: &Path) -> Result<Connection> {
+    let mut conn = open(path)?;
+    migrate::adopt(&mut conn)?;
+    conn.execute_batch(SCHEMA)?;
+    Ok(conn)
+}
+
+/// Current time in whole seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// `?,?,?` with one placeholder per value, for `IN (…)` over a parsed integer list.
+pub(crate) fn placeholders(count: usize) -> String {
+    let mut text = "?,".repeat(count);
+    text.pop();
+    text
+}
+
+/// Runs `body` in a transaction that commits when it returns Ok and rolls back otherwise.
+pub fn in_transaction<T, E: From<Error>>(
+    conn: &mut Connection,
+    body: impl FnOnce(&rusqlite::Transaction) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let value = body(&tx)?;
+    tx.commit()?;
+    Ok(value)
+}
+
+/// The client-owned help fields and the record's lastModifyTime (protocol §3.6 HelpInfo).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HelpInfo {
+    pub help_int: Option<i64>,
+    pub help_text: Option<String>,
+    pub last_modify_time: Option<i64>,
+}
+
+/// Which help fields to change; None = leave as it is.
+#[derive(Debug, Clone, Default)]
+pub struct HelpUpdate {
+    pub help_int: Option<i64>,
+    pub help_text: Option<String>,
+}
+
+fn help_info_from_row(row: &rusqlite::Row) -> Result<HelpInfo> {
+    Ok(HelpInfo { help_int: int_at(row, 0), help_text: text_at(row, 1), last_modify_time: int_at(row, 2) })
+}
+
+/// Sets the provided help fields of one row of `table` (a name from this module, never client
+/// text) and its lastModifyTime.
+fn update_help(conn: &Connection, table: &'static str, id: i64, update: &HelpUpdate, now: i64) -> Result<()> {
+    let sql = format!(
+        "UPDATE {table} SET helpInt = CASE WHEN ?2 THEN ?3 ELSE helpInt END, \
+         helpText = CASE WHEN ?4 THEN ?5 ELSE helpText END, lastModifyTime = ?6 WHERE id = ?1"
+    );
+    conn.prepare_cached(&sql)?.execute(rusqlite::params![
+        id,
+        update.help_int.is_some(),
+        update.help_int,
+        update.help_text.is_some(),
+        update.help_text,
+        now
+    ])?;
+    Ok(())
+}
+
+/// An integer column read leniently: the original stored some times as floats and some helpInt
+/// values as text (D31). Unusable values read as NULL.
+pub(crate) fn int_at(row: &rusqlite::Row, index: usize) -> Option<i64> {
+    use rusqlite::types::ValueRef;
+    match row.get_ref(index).ok()? {
+        ValueRef::Integer(i) => Some(i),
+        ValueRef::Real(f) if f.is_finite() && f.abs() < 9.2e18 => Some(f.trunc() as i64),
+        ValueRef::Text(t) => std::str::from_utf8(t).ok()?.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| f.trunc() as i64),
+        _ => None,
+    }
+}
+
+/// A real column read leniently (integers and numeric text accepted; NaN/∞ read as NULL).
+pub(crate) fn float_at(row: &rusqlite::Row, index: usize) -> Option<f64> {
+    use rusqlite::types::ValueRef;
+    let value = match row.get_ref(index).ok()? {
+        ValueRef::Integer(i) => i as f64,
+        ValueRef::Real(f) => f,
+        ValueRef::Text(t) => std::str::from_utf8(t).ok()?.trim().parse().ok()?,
+        _ => return None,
+    };
+    value.is_finite().then_some(value)
+}
+
+/// A text column read leniently (numbers are given as their text).
+pub(crate) fn text_at(row: &rusqlite::Row, index: usize) -> Option<String> {
+    use rusqlite::types::ValueRef;
+    match row.get_ref(index).ok()? {
+        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Integer(i) => Some(i.to_string()),
+        ValueRef::Real(f) => Some(f.to_string()),
+        ValueRef::Null => None,
+    }
+}

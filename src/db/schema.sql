@@ -1,0 +1,78 @@
+-- The iSync database, table for table and column for column the one iSyncServer created in
+-- dataManager.db, so an existing install is adopted in place (protocol §3). Differences:
+-- Catalog.path and Files.fileName compare byte-wise (no NOCASE collation, D24), User.password
+-- holds a salted hash (D4), Files has longitude/latitude (D12), and the listing queries have
+-- indices. User names stay ASCII-case-insensitive (NOCASE).
+
+CREATE TABLE IF NOT EXISTS User(
+    id integer PRIMARY KEY AUTOINCREMENT,
+    name varchar(100) COLLATE NOCASE UNIQUE,
+    password text,            -- pbkdf2-sha1$rounds$salt$hash; NULL = cannot log in
+    createTime integer,
+    lastLoginDate integer,
+    lastModifyTime integer,   -- last change of the help info
+    helpInt integer,
+    helpText text
+);
+
+CREATE TABLE IF NOT EXISTS Catalog(
+    id integer PRIMARY KEY AUTOINCREMENT,
+    path text UNIQUE,         -- absolute physical directory
+    rootId integer,           -- root of the logical tree (own id for a root)
+    parentId integer,         -- logical parent; -1 for a root
+    name text,                -- display name; NULL = last component of path
+    createTime integer,
+    lastModifyTime integer,
+    memo text,
+    helpInt integer,
+    helpText text
+);
+
+CREATE TABLE IF NOT EXISTS UserAssociate(
+    id integer PRIMARY KEY AUTOINCREMENT,
+    userId integer NOT NULL,
+    rootCatalogId integer NOT NULL,
+    UNIQUE(userId, rootCatalogId)
+);
+
+CREATE TABLE IF NOT EXISTS Files(
+    id integer PRIMARY KEY AUTOINCREMENT,
+    uploadUserId integer,     -- NULL for scanned files
+    rootCatalogId integer,    -- root of the logical catalog: decides visibility
+    catalogId integer,        -- logical catalog (moved by updateFile)
+    realCatalogId integer,    -- physical catalog: the directory that holds fileName
+    fileName text,
+    ext text,
+    name text,                -- display name; NULL = fileName
+    createTime integer,
+    uploadTime integer,
+    importTime integer,
+    lastModifyTime integer,
+    size integer,
+    type integer,             -- 1 image, 2 GIF, 4 video, 8 audio, 16 other
+    duration real,
+    width integer,            -- display orientation
+    height integer,
+    statusForThumb integer,   -- 0 local, 1 build error, 2 uploading, 3 uploaded
+    statusForScreen integer,
+    statusForOrigin integer,
+    orientation integer,      -- EXIF orientation of the stored pixels
+    memo text,
+    helpInt integer,
+    helpText text,
+    longitude real,
+    latitude real,
+    UNIQUE(realCatalogId, fileName)
+);
+
+CREATE INDEX IF NOT EXISTS catalog_by_parent ON Catalog(parentId);
+CREATE INDEX IF NOT EXISTS catalog_by_root ON Catalog(rootId);
+CREATE INDEX IF NOT EXISTS associate_by_root ON UserAssociate(rootCatalogId);
+CREATE INDEX IF NOT EXISTS files_by_catalog ON Files(catalogId);
+CREATE INDEX IF NOT EXISTS files_by_root ON Files(rootCatalogId);
+CREATE INDEX IF NOT EXISTS files_by_uploader ON Files(uploadUserId);
+CREATE INDEX IF NOT EXISTS files_by_create_time ON Files(createTime);
+CREATE INDEX IF NOT EXISTS files_by_upload_time ON Files(uploadTime);
+CREATE INDEX IF NOT EXISTS files_by_size ON Files(size);
+CREATE INDEX IF NOT EXISTS files_by_duration ON Files(duration);
+CREATE INDEX IF NOT EXISTS files_by_dimensions ON Files(width, height);

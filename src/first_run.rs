@@ -1,0 +1,39 @@
+//! `isync serve --init`: on an app directory without users, set up a working default — a
+//! `media/` folder to drop photos into and a scan configuration with a first user `family` and a
+//! random password — and print the login. What `make run` uses; harmless on later starts.
+
+use crate::config::{Config, SCAN_CONFIG_FILE};
+use crate::{db, password};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+
+pub const FIRST_USER: &str = "family";
+
+/// Returns true when it wrote a new scan configuration (which the caller then scans).
+pub fn prepare(conn: &mut rusqlite::Connection, config: &Config) -> Result<bool, String> {
+    let scan_config = config.app_dir.join(SCAN_CONFIG_FILE);
+    let users = db::users::count(conn).map_err(|e| e.to_string())?;
+    if users > 0 || scan_config.exists() {
+        eprintln!("isync: log in with a user from {}", scan_config.display());
+        return Ok(false);
+    }
+    let media = config.app_dir.join("media");
+    std::fs::create_dir_all(&media).map_err(|e| format!("cannot create {}: {e}", media.display()))?;
+    let secret = password::random_hex_128();
+    let password = format!("{}-{}-{}", &secret[0..4], &secret[4..8], &secret[8..12]);
+    let media_json = crate::json::string(&media.to_string_lossy());
+    let text = format!(
+        "[\n  {{\"paths\": [{media_json}],\n   \"users\": [{{\"name\": \"{FIRST_USER}\", \"password\": \"{password}\"}}]}}\n]\n"
+    );
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&scan_config)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e}", scan_config.display()))?;
+    eprintln!("isync: first start: put photos and videos into {}", media.display());
+    eprintln!("isync: first start: log in as user \"{FIRST_USER}\" with password \"{password}\"");
+    eprintln!("isync: (users and folders are in {}; run `isync scan` after editing it)", scan_config.display());
+    Ok(true)
+}

@@ -1,0 +1,151 @@
+//! A tiny JSON writer for the response envelope and the row objects. It keeps members in the
+//! order the protocol lists them and omits NULL members, which a derive-based serializer cannot
+//! promise. Parsing request bodies and config files is left to `miniserde`.
+
+use std::fmt::Write as _;
+
+/// Builds one JSON object (or an array of them) into a String.
+#[derive(Default)]
+pub struct JsonObject {
+    text: String,
+    members: usize,
+}
+
+impl JsonObject {
+    pub fn new() -> Self {
+        JsonObject { text: String::from("{"), members: 0 }
+    }
+
+    fn key(&mut self, key: &str) {
+        if self.members > 0 {
+            self.text.push_str(", ");
+        }
+        self.members += 1;
+        write_string(&mut self.text, key);
+        self.text.push_str(": ");
+    }
+
+    pub fn int(mut self, key: &str, value: i64) -> Self {
+        self.key(key);
+        let _ = write!(self.text, "{value}");
+        self
+    }
+
+    /// A float member; non-finite values cannot be represented in JSON and are omitted.
+    pub fn float(mut self, key: &str, value: f64) -> Self {
+        if value.is_finite() {
+            self.key(key);
+            write_float(&mut self.text, value);
+        }
+        self
+    }
+
+    pub fn string(mut self, key: &str, value: &str) -> Self {
+        self.key(key);
+        write_string(&mut self.text, value);
+        self
+    }
+
+    /// A member whose value is already JSON text.
+    pub fn raw(mut self, key: &str, json: &str) -> Self {
+        self.key(key);
+        self.text.push_str(json);
+        self
+    }
+
+    pub fn opt_int(self, key: &str, value: Option<i64>) -> Self {
+        match value {
+            Some(v) => self.int(key, v),
+            None => self,
+        }
+    }
+
+    pub fn opt_float(self, key: &str, value: Option<f64>) -> Self {
+        match value {
+            Some(v) => self.float(key, v),
+            None => self,
+        }
+    }
+
+    pub fn opt_string(self, key: &str, value: Option<&str>) -> Self {
+        match value {
+            Some(v) => self.string(key, v),
+            None => self,
+        }
+    }
+
+    pub fn finish(mut self) -> String {
+        self.text.push('}');
+        self.text
+    }
+}
+
+/// Joins already-encoded JSON values into an array.
+pub fn array<I: IntoIterator<Item = String>>(items: I) -> String {
+    let mut text = String::from("[");
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&item);
+    }
+    text.push(']');
+    text
+}
+
+/// A JSON string literal.
+pub fn string(value: &str) -> String {
+    let mut text = String::with_capacity(value.len() + 2);
+    write_string(&mut text, value);
+    text
+}
+
+fn write_float(out: &mut String, value: f64) {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        let _ = write!(out, "{value:.1}");
+    } else {
+        let _ = write!(out, "{value}");
+    }
+}
+
+fn write_string(out: &mut String, value: &str) {
+    out.push('"');
+    for ch in value.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_keep_their_order_and_nulls_are_omitted() {
+        let text = JsonObject::new()
+            .int("code", 0)
+            .opt_string("msg", None)
+            .string("name", "a\"b\\c\n\u{1}é")
+            .opt_float("duration", Some(2.5))
+            .float("whole", 3.0)
+            .float("nan", f64::NAN)
+            .finish();
+        assert_eq!(text, r#"{"code": 0, "name": "a\"b\\c\n\u0001é", "duration": 2.5, "whole": 3.0}"#);
+    }
+
+    #[test]
+    fn arrays_join_encoded_values() {
+        assert_eq!(array(vec!["1".to_string(), string("x")]), r#"[1, "x"]"#);
+        assert_eq!(array(Vec::<String>::new()), "[]");
+    }
+}

@@ -1,0 +1,106 @@
+//! `isync`: the command line, the settings, logging, then the server, the scanner or the
+//! configuration tool. Start-up failures print one line and exit non-zero.
+
+mod alloc_guard;
+mod api;
+mod app;
+mod call;
+mod cli;
+mod config;
+mod config_tool;
+mod db;
+mod error;
+mod expiring;
+mod first_run;
+mod httpdate;
+mod json;
+mod logging;
+mod media;
+mod multipart;
+mod params;
+mod password;
+mod range;
+mod reply;
+mod router;
+mod scan;
+mod server;
+mod session;
+mod shares;
+mod storage;
+mod user_root;
+
+use cli::{Command, ScanStep};
+use config::Config;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[global_allocator]
+static ALLOCATOR: alloc_guard::Allocator = alloc_guard::Allocator;
+
+fn main() -> ExitCode {
+    let cli = match cli::parse(std::env::args_os().skip(1).collect()) {
+        Ok(cli) => cli,
+        Err(message) => {
+            eprintln!("isync: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("isync: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: cli::Cli) -> Result<(), String> {
+    if matches!(cli.command, Command::Help | Command::Version) {
+        match cli.command {
+            Command::Help => print!("{}", cli::HELP),
+            _ => println!("isync {}", env!("CARGO_PKG_VERSION")),
+        }
+        return Ok(());
+    }
+    let app_dir = app_dir(cli.app_dir)?;
+    let config = Config::load(&app_dir);
+    match cli.command {
+        Command::Serve { listen, workers, scan_first, first_run } => {
+            logging::init(Some(&config.log_file));
+            let mut conn = open_database(&config)?;
+            let created = first_run && first_run::prepare(&mut conn, &config)?;
+            if (scan_first || created) && config.app_dir.join(config::SCAN_CONFIG_FILE).exists() {
+                scan::run(&mut conn, &config, &[ScanStep::DefaultConfig])?;
+            }
+            drop(conn);
+            std::fs::create_dir_all(&config.thumb_path)
+                .map_err(|e| format!("cannot create {}: {e}", config.thumb_path.display()))?;
+            server::run(app::App::new(config), listen, workers)
+        }
+        Command::Scan(steps) => {
+            logging::init(None);
+            let mut conn = open_database(&config)?;
+            scan::run(&mut conn, &config, &steps).map(|_| ())
+        }
+        Command::Config(settings) => config_tool::apply(&app_dir, &settings)
+            .map_err(|e| format!("cannot write {}: {e}", app_dir.join(config::CONFIG_FILE).display())),
+        Command::Help | Command::Version => Ok(()),
+    }
+}
+
+/// The app directory: --app-dir (created if missing) or the directory of the executable.
+fn app_dir(chosen: Option<PathBuf>) -> Result<PathBuf, String> {
+    let dir = match chosen {
+        Some(dir) => dir,
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(PathBuf::from))
+            .ok_or("cannot find the directory of the executable; pass --app-dir")?,
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create app dir {}: {e}", dir.display()))?;
+    std::fs::canonicalize(&dir).map_err(|e| format!("cannot use app dir {}: {e}", dir.display()))
+}
+
+fn open_database(config: &Config) -> Result<rusqlite::Connection, String> {
+    db::open_and_prepare(&config.database).map_err(|e| format!("cannot open {}: {e}", config.database.display()))
+}

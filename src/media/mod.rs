@@ -1,0 +1,5 @@
+//! Everything about media content, nothing about HTTP or SQL: content types, metadata probing
+//! from file headers, thumbnail building, and the one ffmpeg wrapper for video frames.
+
+pub mod kind;
+pub mod probe;

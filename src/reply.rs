@@ -1,0 +1,157 @@
+//! What a handler answers: a JSON envelope, a short text, or a file window streamed from disk,
+//! and the one conversion of those into a tiny_http response. File replies always carry an
+//! explicit Content-Length (never chunked), so media players and Range clients can seek.
+
+use crate::error::{ApiError, Surface};
+use crate::json::JsonObject;
+use crate::range::{self, Window};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
+use tiny_http::{Header, Response, StatusCode};
+
+/// Seconds a client may cache a file (the original's 12 hours).
+const CACHE_SECONDS: i64 = 43_200;
+
+pub type Body = Box<dyn Read + Send>;
+
+pub enum Reply {
+    Json { status: u16, body: String, headers: Vec<(&'static str, String)> },
+    Text { status: u16, body: &'static str, content_type: &'static str, allow: Option<&'static str> },
+    File(FileReply),
+}
+
+pub struct FileReply {
+    file: File,
+    size: u64,
+    mtime: i64,
+    content_type: &'static str,
+    window: Window,
+}
+
+impl Reply {
+    /// `{"code": 0, "data": …}` with `data` already encoded as JSON.
+    pub fn data(json: String) -> Reply {
+        Reply::json(JsonObject::new().int("code", 0).raw("data", &json).finish())
+    }
+
+    /// `{"code": 0}`: success without data.
+    pub fn ok() -> Reply {
+        Reply::json(JsonObject::new().int("code", 0).finish())
+    }
+
+    pub fn error(error: ApiError, surface: Surface) -> Reply {
+        let body = JsonObject::new().int("code", error.code()).string("msg", error.message()).finish();
+        Reply::Json { status: error.status(surface).0, body, headers: Vec::new() }
+    }
+
+    /// An unexpected internal failure (a caught panic): 500 with the -102 envelope.
+    pub fn internal_error() -> Reply {
+        let body = JsonObject::new().int("code", ApiError::Data.code()).string("msg", ApiError::Data.message()).finish();
+        Reply::Json { status: 500, body, headers: Vec::new() }
+    }
+
+    fn json(body: String) -> Reply {
+        Reply::Json { status: 200, body, headers: Vec::new() }
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: String) -> Reply {
+        if let Reply::Json { headers, .. } = &mut self {
+            headers.push((name, value));
+        }
+        self
+    }
+
+    pub fn text(status: u16, body: &'static str) -> Reply {
+        Reply::Text { status, body, content_type: "text/plain; charset=utf-8", allow: None }
+    }
+
+    /// Streams `file` (already opened) honouring the Range header.
+    pub fn file(file: File, content_type: &'static str, range_header: Option<&str>) -> Result<Reply, ApiError> {
+        let meta = file.metadata()?;
+        let size = meta.len();
+        let window = range::window(range_header, size);
+        Ok(Reply::File(FileReply { file, size, mtime: meta.mtime(), content_type, window }))
+    }
+
+    /// The HTTP status this reply will be sent with (for the access log).
+    pub fn status(&self) -> u16 {
+        match self {
+            Reply::Json { status, .. } | Reply::Text { status, .. } => *status,
+            Reply::File(f) => match f.window {
+                Window::Whole => 200,
+                Window::Part { .. } => 206,
+                Window::Unsatisfiable => 416,
+            },
+        }
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        match self {
+            Reply::Json { status, body, headers } => {
+                let mut response = bytes_response(status, body.into_bytes(), "application/json");
+                for (name, value) in headers {
+                    response.add_header(header(name, &value));
+                }
+                response
+            }
+            Reply::Text { status, body, content_type, allow } => {
+                let mut response = bytes_response(status, body.as_bytes().to_vec(), content_type);
+                if let Some(allow) = allow {
+                    response.add_header(header("Allow", allow));
+                }
+                response
+            }
+            Reply::File(file) => file.into_response(),
+        }
+    }
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap_or_else(|_| {
+        Header::from_bytes(&b"X-Invalid-Header"[..], &b"1"[..]).expect("static header is valid")
+    })
+}
+
+fn bytes_response(status: u16, bytes: Vec<u8>, content_type: &str) -> Response<Body> {
+    let len = bytes.len();
+    Response::new(
+        StatusCode(status),
+        vec![header("Content-Type", content_type)],
+        Box::new(std::io::Cursor::new(bytes)) as Body,
+        Some(len),
+        None,
+    )
+}
+
+impl FileReply {
+    fn into_response(mut self) -> Response<Body> {
+        let etag = format!("\"{}-{}\"", self.size, self.mtime);
+        let mut headers = vec![header("Accept-Ranges", "bytes"), header("ETag", &etag)];
+        let (status, first, len) = match self.window {
+            Window::Whole => (200, 0, self.size),
+            Window::Part { first, last } => {
+                headers.push(header("Content-Range", &format!("bytes {first}-{last}/{}", self.size)));
+                (206, first, last - first + 1)
+            }
+            Window::Unsatisfiable => {
+                headers.push(header("Content-Range", &format!("bytes */{}", self.size)));
+                let mut response = bytes_response(416, Vec::new(), "text/plain");
+                headers.into_iter().for_each(|h| response.add_header(h));
+                return response;
+            }
+        };
+        let now = crate::db::now();
+        headers.push(header("Content-Type", self.content_type));
+        headers.push(header("X-Content-Type-Options", "nosniff"));
+        headers.push(header("Last-Modified", &crate::httpdate::format(self.mtime)));
+        headers.push(header("Cache-Control", &format!("public, max-age={CACHE_SECONDS}")));
+        headers.push(header("Expires", &crate::httpdate::format(now + CACHE_SECONDS)));
+        if first > 0 && self.file.seek(SeekFrom::Start(first)).is_err() {
+            return Reply::internal_error().into_response();
+        }
+        let body = Box::new(self.file.take(len)) as Body;
+        Response::new(StatusCode(status), headers, body, usize::try_from(len).ok(), None)
+            .with_chunked_threshold(usize::MAX)
+    }
+}

@@ -1,0 +1,225 @@
+//! The scanner (protocol §7): reads the scan configuration (an array of entries with `paths`,
+//! `users` and the merge flag), creates or updates users, registers root paths, walks them into
+//! `Catalog`/`Files` rows, grants access and merges nested roots. `walk` does the directory
+//! walking; this module does the configuration and the users. It never deletes rows and never
+//! refreshes files it already knows.
+
+mod walk;
+
+use crate::cli::ScanStep;
+use crate::config::{Config, SCAN_CONFIG_FILE};
+use crate::db;
+use crate::password::hash_password;
+use miniserde::json::{self, Object, Value};
+use rusqlite::Connection;
+use std::path::{Component, Path, PathBuf};
+pub use walk::Progress;
+
+/// Runs the scan steps in command-line order. Errors of one entry are reported and the next
+/// entry is processed; only a database failure stops the scan.
+pub fn run(conn: &mut Connection, config: &Config, steps: &[ScanStep]) -> Result<Progress, String> {
+    let mut progress = Progress::new();
+    for step in steps {
+        match step {
+            ScanStep::DefaultConfig => {
+                let mut file = config.app_dir.join(SCAN_CONFIG_FILE);
+                if !file.exists() && config.app_dir.join("scanConfig.json").exists() {
+                    file = config.app_dir.join("scanConfig.json");
+                }
+                run_config_file(conn, &file, &mut progress)?;
+            }
+            ScanStep::ConfigFile(file) => run_config_file(conn, file, &mut progress)?,
+            ScanStep::Path(path) => {
+                let path = absolute(path);
+                if !path.is_dir() {
+                    eprintln!("scan: {} is not a directory; skipped", path.display());
+                    continue;
+                }
+                walk::scan_root_path(conn, &path, &mut progress).map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    progress.finish();
+    Ok(progress)
+}
+
+fn run_config_file(conn: &mut Connection, file: &Path, progress: &mut Progress) -> Result<(), String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let Ok(Value::Array(entries)) = json::from_str::<Value>(&text) else {
+        eprintln!("scan: {}: invalid format (expected a JSON array of entries)", file.display());
+        return Ok(());
+    };
+    for (index, entry) in entries.iter().enumerate() {
+        let Value::Object(entry) = entry else {
+            eprintln!("scan: entry {index} of {} is not an object; skipped", file.display());
+            continue;
+        };
+        if let Err(e) = run_entry(conn, entry, progress) {
+            eprintln!("scan: entry {index} of {} failed: {e}", file.display());
+        }
+    }
+    Ok(())
+}
+
+/// Protocol §7.3 for one configuration entry.
+fn run_entry(conn: &mut Connection, entry: &Object, progress: &mut Progress) -> rusqlite::Result<()> {
+    let users = upsert_users(conn, entry.get("users"))?;
+    let mut entry_roots = Vec::new();
+    for path in string_array(entry.get("paths")) {
+        let path = absolute(Path::new(&expand_home(&path)));
+        if !path.is_dir() {
+            eprintln!("scan: {} is not an existing directory; skipped", path.display());
+            continue;
+        }
+        if let Some(root) = walk::scan_root_path(conn, &path, progress)? {
+            entry_roots.push(root);
+        }
+    }
+    db::in_transaction(conn, |tx| {
+        for &user in &users {
+            for &root in &entry_roots {
+                db::users::associate(tx, user, root)?;
+            }
+        }
+        if merge_flag(entry) {
+            for &user in &users {
+                merge_nested_roots(tx, user)?;
+            }
+        }
+        Ok::<_, rusqlite::Error>(())
+    })
+}
+
+/// Creates or updates the entry's users; returns their ids. Malformed users are skipped.
+fn upsert_users(conn: &mut Connection, users: Option<&Value>) -> rusqlite::Result<Vec<i64>> {
+    let mut ids = Vec::new();
+    let Some(Value::Array(users)) = users else { return Ok(ids) };
+    for user in users.iter() {
+        let (name, password) = match user {
+            Value::Object(o) => match o.get("name") {
+                Some(Value::String(name)) if !name.is_empty() => {
+                    let password = match o.get("password") {
+                        Some(Value::String(p)) if !p.is_empty() => Some(hash_password(p)),
+                        _ => None,
+                    };
+                    (name.clone(), password)
+                }
+                _ => (String::new(), None),
+            },
+            _ => (String::new(), None),
+        };
+        if name.is_empty() {
+            eprintln!("scan: a user without a non-empty string \"name\" was skipped");
+            continue;
+        }
+        ids.push(match db::users::by_name(conn, &name)? {
+            Some(existing) => {
+                if let Some(hash) = &password {
+                    db::users::set_password(conn, existing.id, hash)?;
+                }
+                existing.id
+            }
+            None => db::users::create(conn, &name, password.as_deref(), db::now())?,
+        });
+    }
+    Ok(ids)
+}
+
+/// Protocol §7.3 step 5, with the D22 fix: a root is merged into the tree of its physical
+/// parent only if every user of the root may also access that tree.
+fn merge_nested_roots(tx: &Connection, user: i64) -> rusqlite::Result<()> {
+    for root_id in db::users::root_ids(tx, user)? {
+        let Some(root) = db::catalogs::by_id(tx, root_id)? else { continue };
+        let Some(parent_dir) = Path::new(&root.path).parent().and_then(Path::to_str) else { continue };
+        let Some(parent) = db::catalogs::by_path(tx, parent_dir)? else { continue };
+        if parent.root_id == root.id {
+            continue;
+        }
+        let parent_users = db::users::users_of_root(tx, parent.root_id)?;
+        let root_users = db::users::users_of_root(tx, root.id)?;
+        if root_users.iter().all(|u| parent_users.contains(u)) {
+            db::catalogs::merge_root_into(tx, root.id, &parent)?;
+            db::users::remove_root_associations(tx, root.id)?;
+        } else {
+            eprintln!(
+                "scan: warning: {} stays a separate root: not all of its users may access {}",
+                root.path, parent.path
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `mergeRootPaths` (documented) or `merge` (what the original read); mergeRootPaths wins.
+fn merge_flag(entry: &Object) -> bool {
+    let value = entry.get("mergeRootPaths").filter(|v| !matches!(v, Value::Null)).or_else(|| entry.get("merge"));
+    match value {
+        None | Some(Value::Null) => true,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.to_string().parse::<f64>().map_or(true, |f| f != 0.0),
+        Some(Value::String(s)) => !matches!(s.trim(), "0" | "false"),
+        Some(_) => true,
+    }
+}
+
+fn string_array(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::Array(items)) => {
+            items.iter().filter_map(|v| if let Value::String(s) = v { Some(s.clone()) } else { None }).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn expand_home(path: &str) -> String {
+    match (path.strip_prefix('~'), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) if rest.is_empty() || rest.starts_with('/') => format!("{home}{rest}"),
+        _ => path.to_string(),
+    }
+}
+
+/// An absolute, lexically normalised path (like Python's os.path.abspath: `.` and `..` are
+/// resolved without following symbolic links).
+pub fn absolute(path: &Path) -> PathBuf {
+    let joined = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut normal = PathBuf::from("/");
+    for component in joined.components() {
+        match component {
+            Component::ParentDir => {
+                normal.pop();
+            }
+            Component::Normal(part) => normal.push(part),
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    normal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(text: &str) -> Object {
+        match json::from_str::<Value>(text) {
+            Ok(Value::Object(o)) => o,
+            _ => panic!("not an object: {text}"),
+        }
+    }
+
+    #[test]
+    fn both_merge_keys_are_read_and_merge_root_paths_wins() {
+        assert!(merge_flag(&object("{}")));
+        assert!(!merge_flag(&object(r#"{"merge": 0}"#)));
+        assert!(!merge_flag(&object(r#"{"mergeRootPaths": "false", "merge": 1}"#)));
+        assert!(merge_flag(&object(r#"{"mergeRootPaths": 1, "merge": 0}"#)));
+        assert!(!merge_flag(&object(r#"{"mergeRootPaths": "0"}"#)));
+        assert!(merge_flag(&object(r#"{"mergeRootPaths": null, "merge": "yes"}"#)));
+    }
+
+    #[test]
+    fn paths_are_made_absolute_and_normalised_lexically() {
+        assert_eq!(absolute(Path::new("/a/b/../c/./d/")), PathBuf::from("/a/c/d"));
+        assert_eq!(absolute(Path::new("/../x")), PathBuf::from("/x"));
+        assert!(absolute(Path::new("rel")).is_absolute());
+    }
+}
