@@ -8,19 +8,22 @@ use crate::db;
 use crate::error::ApiError;
 use crate::session::Sessions;
 use crate::shares::Shares;
+use crate::thumbs::Thumbnails;
 use rusqlite::Connection;
 
 pub struct App {
     pub config: Config,
     pub sessions: Sessions,
     pub shares: Shares,
+    pub thumbnails: Thumbnails,
 }
 
 impl App {
     pub fn new(config: Config) -> App {
         let sessions = Sessions::new(config.online_threshold, config.online_timeout);
         let shares = Shares::new(config.share_url_threshold, config.share_url_timeout);
-        App { config, sessions, shares }
+        let thumbnails = Thumbnails::new(config.ffmpeg.clone());
+        App { config, sessions, shares, thumbnails }
     }
 }
 

@@ -12,7 +12,7 @@ pub const HELP: &str = "\
 isync — a small home media server (the successor of iSyncServer)
 
 USAGE:
-  isync [--app-dir DIR] serve [--listen ADDR] [--workers N] [--scan] [--init]
+  isync [--app-dir DIR] serve [--listen ADDR] [--workers N] [--scan] [--init] [--ffmpeg PATH]
   isync [--app-dir DIR] scan [-i FILE] [-p PATH]...
   isync [--app-dir DIR] config [--NAME=VALUE]...
   isync --help | --version
@@ -22,6 +22,7 @@ COMMANDS:
            first stdout line says `listening on http://ADDR`). --scan scans with
            scanDiskConfig.json before serving, as the original start script did.
            --init sets up a first user and a media/ folder when there are no users yet.
+           --ffmpeg names the program that grabs video frames (default: ffmpeg on PATH).
   scan     Scan folders into the database: no option = APPDIR/scanDiskConfig.json,
            -i FILE = another config file (later options are ignored), -p PATH = rescan one path
            (repeatable, no user handling).
@@ -35,7 +36,7 @@ OPTIONS:
 
 #[derive(Debug, PartialEq)]
 pub enum Command {
-    Serve { listen: SocketAddr, workers: usize, scan_first: bool, first_run: bool },
+    Serve { listen: SocketAddr, workers: usize, scan_first: bool, first_run: bool, ffmpeg: Option<PathBuf> },
     Scan(Vec<ScanStep>),
     Config(Vec<(String, String)>),
     Help,
@@ -95,11 +96,12 @@ fn parse_serve(args: &mut pico_args::Arguments) -> Result<Command, String> {
     }
     let scan_first = args.contains("--scan");
     let first_run = args.contains("--init");
+    let ffmpeg = args.opt_value_from_str("--ffmpeg").map_err(|e| e.to_string())?;
     let leftover = args.clone().finish();
     if let Some(arg) = leftover.first() {
         return Err(format!("unexpected argument for serve: {}", arg.to_string_lossy()));
     }
-    Ok(Command::Serve { listen, workers, scan_first, first_run })
+    Ok(Command::Serve { listen, workers, scan_first, first_run, ffmpeg })
 }
 
 fn parse_scan(args: Vec<String>) -> Result<Vec<ScanStep>, String> {

@@ -27,6 +27,7 @@ mod server;
 mod session;
 mod shares;
 mod storage;
+mod thumbs;
 mod user_root;
 
 use cli::{Command, ScanStep};
@@ -63,10 +64,13 @@ fn run(cli: cli::Cli) -> Result<(), String> {
         return Ok(());
     }
     let app_dir = app_dir(cli.app_dir)?;
-    let config = Config::load(&app_dir);
+    let mut config = Config::load(&app_dir);
     match cli.command {
-        Command::Serve { listen, workers, scan_first, first_run } => {
+        Command::Serve { listen, workers, scan_first, first_run, ffmpeg } => {
             logging::init(Some(&config.log_file));
+            if let Some(ffmpeg) = ffmpeg {
+                config.ffmpeg = ffmpeg;
+            }
             let mut conn = open_database(&config)?;
             let created = first_run && first_run::prepare(&mut conn, &config)?;
             if (scan_first || created) && config.app_dir.join(config::SCAN_CONFIG_FILE).exists() {

@@ -2,7 +2,7 @@
 //! error surface (which HTTP statuses failures get) and the handler. Unknown paths get 404,
 //! known paths with another method 405 with `Allow`; HEAD is answered like GET without a body.
 
-use crate::api::{account, catalogs, downloads, files};
+use crate::api::{account, catalogs, downloads, files, thumbnails};
 use crate::app::Ctx;
 use crate::call::Call;
 use crate::error::{ApiError, Surface};
@@ -38,6 +38,7 @@ fn lookup(path: &str) -> Option<Endpoint> {
         "/updateHelpInfo.icc" => endpoint(Post, account::update_help_info),
         "/catalogs.icc" => endpoint(Get, catalogs::list),
         "/files.icc" => endpoint(Get, files::list),
+        "/thumbnail.icc" => Endpoint { verbs: Get, surface: Surface::Thumbnail, handler: thumbnails::thumbnail },
         p if has_suffix_route(p, "/downFile.ic") => {
             Endpoint { verbs: Get, surface: Surface::Download, handler: downloads::download }
         }

@@ -10,6 +10,7 @@ mod downloads;
 mod files;
 mod hostile;
 mod scanner;
+mod thumbnails;
 
 use common::{fixtures, media_dir, scan_config, TestServer};
 use std::path::Path;

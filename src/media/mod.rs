@@ -3,3 +3,8 @@
 
 pub mod kind;
 pub mod probe;
+pub mod build_gate;
+mod decode;
+mod resize;
+pub mod thumbnail;
+pub mod video_frame;

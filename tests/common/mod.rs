@@ -48,9 +48,14 @@ impl TestServer {
     /// Starts a server on a fresh app dir prepared by `setup` (which may write appConfigs.json,
     /// media and a scan configuration, and run `isync scan`).
     pub fn start_with(setup: impl FnOnce(&Path)) -> TestServer {
+        Self::start_with_args(&[], setup)
+    }
+
+    /// Like `start_with`, passing extra options to `isync serve`.
+    pub fn start_with_args(args: &[&str], setup: impl FnOnce(&Path)) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         setup(dir.path());
-        let child = spawn_server(dir.path());
+        let child = spawn_server(dir.path(), args);
         Self::attach(child, dir)
     }
 
@@ -79,7 +84,7 @@ impl TestServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
-        let child = spawn_server(dir.path());
+        let child = spawn_server(dir.path(), &[]);
         Self::attach(child, dir)
     }
 
@@ -98,11 +103,12 @@ impl TestServer {
     }
 }
 
-fn spawn_server(app_dir: &Path) -> Child {
+fn spawn_server(app_dir: &Path, extra: &[&str]) -> Child {
     isync_command()
         .arg("--app-dir")
         .arg(app_dir)
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

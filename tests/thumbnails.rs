@@ -1,0 +1,222 @@
+//! `thumbnail.icc`: the §5.3 decision table, all eight EXIF orientations, alpha, GIF, video
+//! frames through ffmpeg, failures and waiting states, and one build for concurrent requests.
+
+use crate::common::{fixtures, media_dir, scan_config, Client, TestServer};
+use crate::file_id;
+use rusqlite::Connection;
+use std::path::Path;
+
+fn decode(bytes: &[u8]) -> image::RgbaImage {
+    image::load_from_memory(bytes).expect("a decodable image").to_rgba8()
+}
+
+fn is_red(p: &image::Rgba<u8>) -> bool {
+    p[0] > 180 && p[1] < 80 && p[2] < 80
+}
+
+fn library(setup: impl FnOnce(&Path)) -> (TestServer, Client) {
+    let server = TestServer::start_with(|dir| {
+        let media = media_dir(dir, "m");
+        setup(&media);
+        scan_config(dir, &[("terry", "123", &[media.as_path()])]);
+    });
+    let mut client = server.client();
+    client.login("terry", "123");
+    (server, client)
+}
+
+fn set_status(server: &TestServer, id: i64, column: &str, value: i64) {
+    let conn = Connection::open(server.app_dir().join("dataManager.db")).unwrap();
+    conn.execute(&format!("UPDATE Files SET {column} = ?1 WHERE id = ?2"), [value, id]).unwrap();
+}
+
+#[test]
+fn every_exif_orientation_puts_the_stored_top_left_corner_where_it_belongs() {
+    let (_server, mut client) = library(|media| {
+        for o in 1..=8u16 {
+            fixtures::jpeg(&media.join(format!("o{o}.jpg")), 320, 240, Some(o));
+        }
+    });
+    // Where the stored top-left corner lands after the transform (x right, y down).
+    let expected_corner = [(false, false), (true, false), (true, true), (false, true), (false, false), (true, false), (true, true), (false, true)];
+    for o in 1..=8usize {
+        let id = file_id(&mut client, &format!("o{o}.jpg"));
+        let response = client.get(&format!("/thumbnail.icc?id={id}&level=0"));
+        assert_eq!(response.status, 200, "orientation {o}");
+        assert_eq!(response.header("Content-Type"), Some("image/jpeg"));
+        let img = decode(&response.body);
+        let want = if o >= 5 { (120, 160) } else { (160, 120) };
+        assert_eq!(img.dimensions(), want, "orientation {o}");
+        let (right, bottom) = expected_corner[o - 1];
+        let x = if right { img.width() - 5 } else { 4 };
+        let y = if bottom { img.height() - 5 } else { 4 };
+        assert!(is_red(img.get_pixel(x, y)), "orientation {o}: corner ({x},{y}) is {:?}", img.get_pixel(x, y));
+        let opposite = img.get_pixel(img.width() - 1 - x, img.height() - 1 - y);
+        assert!(!is_red(opposite), "orientation {o}: the opposite corner is not red");
+    }
+}
+
+#[test]
+fn the_screen_level_uses_an_800_box_and_any_nonzero_level_means_screen() {
+    let (server, mut client) = library(|media| fixtures::jpeg(&media.join("big.jpg"), 2000, 1000, None));
+    let id = file_id(&mut client, "big.jpg");
+    assert_eq!(decode(&client.get(&format!("/thumbnail.icc?id={id}&level=1")).body).dimensions(), (800, 400));
+    assert_eq!(decode(&client.get(&format!("/thumbnail.icc?id={id}&level=7")).body).dimensions(), (800, 400));
+    assert_eq!(decode(&client.get(&format!("/thumbnail.icc?id={id}&level=x")).body).dimensions(), (160, 80));
+    let thumbs = server.app_dir().join("building/thumbs");
+    let catalog_dir = std::fs::read_dir(&thumbs).unwrap().next().unwrap().unwrap().path();
+    let mut names: Vec<String> = std::fs::read_dir(catalog_dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, [format!("thumb_{id}"), format!("thumbScreen_{id}")]);
+}
+
+#[test]
+fn small_images_are_served_unchanged_and_alpha_and_gifs_become_png() {
+    let (server, mut client) = library(|media| {
+        fixtures::jpeg(&media.join("small.jpg"), 64, 48, None);
+        fixtures::png_with_alpha(&media.join("alpha.png"), 400, 200);
+        fixtures::gif(&media.join("anim.gif"), 100, 50, 3, 10);
+    });
+    let id = file_id(&mut client, "small.jpg");
+    let small = client.get(&format!("/thumbnail.icc?id={id}"));
+    assert_eq!(small.body, std::fs::read(server.app_dir().join("m/small.jpg")).unwrap());
+    assert_eq!(small.header("Content-Type"), Some("image/jpeg"));
+    let id = file_id(&mut client, "alpha.png");
+    let alpha = client.get(&format!("/thumbnail.icc?id={id}"));
+    assert_eq!(alpha.header("Content-Type"), Some("image/png"));
+    let img = decode(&alpha.body);
+    assert_eq!(img.dimensions(), (160, 80));
+    assert_eq!(img.get_pixel(150, 40)[3], 0, "transparency is kept");
+    assert_eq!(img.get_pixel(10, 40)[3], 255);
+    let id = file_id(&mut client, "anim.gif");
+    let gif = client.get(&format!("/thumbnail.icc?id={id}"));
+    assert_eq!(gif.header("Content-Type"), Some("image/png"), "GIFs are built (never the shortcut), as PNG");
+    assert_eq!(decode(&gif.body).dimensions(), (100, 50), "never enlarged");
+}
+
+#[test]
+fn a_broken_image_fails_once_and_stays_failed() {
+    let (server, mut client) = library(|media| fixtures::jpeg(&media.join("bad.jpg"), 400, 300, None));
+    let id = file_id(&mut client, "bad.jpg");
+    std::fs::write(server.app_dir().join("m/bad.jpg"), vec![0xFFu8; 5000]).unwrap();
+    let first = client.get(&format!("/thumbnail.icc?id={id}"));
+    assert_eq!((first.status, first.code()), (404, -10008));
+    let conn = Connection::open(server.app_dir().join("dataManager.db")).unwrap();
+    let status: i64 = conn.query_row("SELECT statusForThumb FROM Files WHERE id = ?1", [id], |r| r.get(0)).unwrap();
+    assert_eq!(status, 1, "the build error is recorded");
+    fixtures::jpeg(&server.app_dir().join("m/bad.jpg"), 400, 300, None);
+    assert_eq!(client.get(&format!("/thumbnail.icc?id={id}")).code(), -10008, "status 1 means no new attempt");
+    set_status(&server, id, "statusForThumb", 0);
+    assert_eq!(client.get(&format!("/thumbnail.icc?id={id}")).status, 200, "resetting to 0 rebuilds");
+}
+
+#[test]
+fn waiting_and_uploaded_states_follow_the_decision_table() {
+    let (server, mut client) = library(|media| fixtures::jpeg(&media.join("p.jpg"), 400, 300, None));
+    let id = file_id(&mut client, "p.jpg");
+    set_status(&server, id, "statusForThumb", 2);
+    let waiting = client.get(&format!("/thumbnail.icc?id={id}"));
+    assert_eq!((waiting.status, waiting.code()), (404, -10009));
+    set_status(&server, id, "statusForThumb", 3);
+    let missing = client.get(&format!("/thumbnail.icc?id={id}"));
+    assert_eq!((missing.status, missing.code()), (200, -10004), "an uploaded thumbnail that is missing");
+    let real_catalog: i64 = Connection::open(server.app_dir().join("dataManager.db")).unwrap()
+        .query_row("SELECT realCatalogId FROM Files WHERE id = ?1", [id], |r| r.get(0)).unwrap();
+    let dir = server.app_dir().join(format!("building/thumbs/{real_catalog}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("thumb_{id}")), b"GIF89a-uploaded").unwrap();
+    let uploaded = client.get(&format!("/thumbnail.icc?id={id}"));
+    assert_eq!((uploaded.status, uploaded.body.as_slice()), (200, &b"GIF89a-uploaded"[..]));
+    assert_eq!(uploaded.header("Content-Type"), Some("image/gif"), "sniffed from the bytes");
+    set_status(&server, id, "statusForThumb", 0);
+    set_status(&server, id, "statusForOrigin", 2);
+    assert_eq!(client.get(&format!("/thumbnail.icc?id={id}&level=1")).code(), -10009);
+    set_status(&server, id, "statusForScreen", 9);
+    let odd = client.get(&format!("/thumbnail.icc?id={id}&level=1"));
+    assert_eq!((odd.status, odd.code()), (404, -10008), "unknown statuses count as build errors");
+}
+
+#[test]
+fn thumbnail_errors_for_parameters_types_and_visibility() {
+    let (server, mut client) = library(|media| {
+        std::fs::write(media.join("t.txt"), b"text").unwrap();
+        fixtures::jpeg(&media.join("p.jpg"), 400, 300, None);
+    });
+    assert_eq!(client.get("/thumbnail.icc").code(), -10003);
+    assert_eq!(client.get("/thumbnail.icc?id=99999").code(), -10004);
+    let text = file_id(&mut client, "t.txt");
+    assert_eq!(client.get(&format!("/thumbnail.icc?id={text}")).code(), -10005);
+    let photo = file_id(&mut client, "p.jpg");
+    let mut stranger = server.client();
+    assert_eq!(stranger.get(&format!("/thumbnail.icc?id={photo}")).code(), -10001);
+    std::fs::remove_file(server.app_dir().join("m/p.jpg")).unwrap();
+    let gone = client.get(&format!("/thumbnail.icc?id={photo}"));
+    assert_eq!((gone.status, gone.code()), (200, -10006));
+}
+
+#[test]
+fn concurrent_requests_for_one_thumbnail_share_one_build_and_one_file() {
+    let (server, mut client) = library(|media| fixtures::jpeg(&media.join("big.jpg"), 3000, 2000, None));
+    let id = file_id(&mut client, "big.jpg");
+    let bodies: Vec<Vec<u8>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let mut c = client.clone();
+                scope.spawn(move || c.get(&format!("/thumbnail.icc?id={id}&level=1")).body)
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(bodies.iter().all(|b| b == &bodies[0] && !b.is_empty()), "everyone got the same thumbnail");
+    let thumbs = server.app_dir().join("building/thumbs");
+    let files: Vec<_> = walk(&thumbs);
+    assert_eq!(files.len(), 1, "one cache file, no temporary leftovers: {files:?}");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
+    }
+    out
+}
+
+#[test]
+fn video_thumbnails_are_frames_honouring_rotation() {
+    assert!(fixtures::have_ffmpeg(), "ffmpeg is required for video tests (make test installs it)");
+    let (_server, mut client) = library(|media| {
+        fixtures::mp4(&media.join("clip.mp4"), 320, 240, 2.0, None);
+        fixtures::mp4(&media.join("rotated.mp4"), 320, 240, 2.0, Some(90));
+        fixtures::mp4(&media.join("short.mp4"), 320, 240, 0.5, None);
+    });
+    for (name, want) in [("clip.mp4", (160, 120)), ("rotated.mp4", (120, 160)), ("short.mp4", (160, 120))] {
+        let id = file_id(&mut client, name);
+        let response = client.get(&format!("/thumbnail.icc?id={id}&level=0"));
+        assert_eq!(response.status, 200, "{name}: {}", String::from_utf8_lossy(&response.body));
+        assert_eq!(response.header("Content-Type"), Some("image/jpeg"));
+        assert_eq!(decode(&response.body).dimensions(), want, "{name}");
+    }
+    let files = client.get("/files.icc?pageIndex=0&types=4").data();
+    let rotated = files["list"].as_array().unwrap().iter().find(|f| f["name"] == "rotated.mp4").unwrap().clone();
+    assert_eq!((rotated["width"].as_i64(), rotated["height"].as_i64(), rotated["orientation"].as_i64()), (Some(240), Some(320), Some(8)));
+    assert!((rotated["duration"].as_f64().unwrap() - 2.0).abs() < 0.2, "{rotated}");
+}
+
+#[test]
+fn without_ffmpeg_video_thumbnails_fail_without_being_marked_failed() {
+    assert!(fixtures::have_ffmpeg(), "ffmpeg is required to make the fixture");
+    let server = TestServer::start_with_args(&["--ffmpeg", "/nonexistent/ffmpeg"], |dir| {
+        let media = media_dir(dir, "m");
+        fixtures::mp4(&media.join("clip.mp4"), 320, 240, 2.0, None);
+        scan_config(dir, &[("terry", "123", &[media.as_path()])]);
+    });
+    let mut client = server.client();
+    client.login("terry", "123");
+    let id = file_id(&mut client, "clip.mp4");
+    let response = client.get(&format!("/thumbnail.icc?id={id}"));
+    assert_eq!((response.status, response.code()), (404, -10008));
+    let conn = Connection::open(server.app_dir().join("dataManager.db")).unwrap();
+    let status: i64 = conn.query_row("SELECT statusForThumb FROM Files WHERE id = ?1", [id], |r| r.get(0)).unwrap();
+    assert_eq!(status, 0, "not persisted: thumbnails appear once ffmpeg is installed");
+}
