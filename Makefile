@@ -38,3 +38,47 @@ test-deps:
 
 test: test-deps
 	$(CARGO) test --locked
+
+# ---------------------------------------------------------------- static binaries for the board
+# Zig is the cross C compiler and linker (PyPI ziglang + cargo-zigbuild, pinned); rustup gives
+# the musl std for aarch64 and x86_64; armv7 musl std is built from source (-Zbuild-std).
+ZIGLANG_VERSION        := 0.14.1
+CARGO_ZIGBUILD_VERSION := 0.20.1
+TOOLS        := $(CURDIR)/.tools
+ZIGBUILD     := $(TOOLS)/bin/cargo-zigbuild
+TARGET_ARM64 := aarch64-unknown-linux-musl
+TARGET_ARMV7 := armv7-unknown-linux-musleabihf
+TARGET_X64   := x86_64-unknown-linux-musl
+BIN_ARM64    := target/$(TARGET_ARM64)/release/isync
+BIN_ARMV7    := target/$(TARGET_ARMV7)/release/isync
+BIN_X64      := target/$(TARGET_X64)/release/isync
+
+.PHONY: cross-deps aarch64 armv7 x86_64 dist
+
+cross-deps:
+	@[ -x $(ZIGBUILD) ] && $(TOOLS)/bin/python -c 'import ziglang' 2>/dev/null || { \
+	  echo "installing ziglang $(ZIGLANG_VERSION) and cargo-zigbuild $(CARGO_ZIGBUILD_VERSION) into $(TOOLS)"; \
+	  python3 -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q ziglang==$(ZIGLANG_VERSION) cargo-zigbuild==$(CARGO_ZIGBUILD_VERSION); }
+	@installed=$$(rustup target list --installed); \
+	for t in $(TARGET_ARM64) $(TARGET_X64); do echo "$$installed" | grep -qx $$t || rustup target add $$t; done
+	@rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
+
+aarch64: cross-deps
+	PATH="$(TOOLS)/bin:$$PATH" $(ZIGBUILD) zigbuild --locked --release --target $(TARGET_ARM64)
+
+x86_64: cross-deps
+	PATH="$(TOOLS)/bin:$$PATH" $(ZIGBUILD) zigbuild --locked --release --target $(TARGET_X64)
+
+# No prebuilt std exists for armv7 musl here: build it from source. RUSTC_BOOTSTRAP is confined
+# to this one target.
+armv7: cross-deps
+	PATH="$(TOOLS)/bin:$$PATH" RUSTC_BOOTSTRAP=1 $(ZIGBUILD) zigbuild --locked --release \
+	  --target $(TARGET_ARMV7) -Zbuild-std=std,panic_abort
+
+dist: aarch64 armv7 x86_64
+	rm -rf dist && mkdir -p dist
+	cp $(BIN_ARM64) dist/isync-aarch64
+	cp $(BIN_ARMV7) dist/isync-armv7
+	cp $(BIN_X64) dist/isync-x86_64
+	cd dist && sha256sum isync-* > SHA256SUMS && cat SHA256SUMS
+	@ls -l dist

@@ -122,6 +122,7 @@ fn bytes_response(status: u16, bytes: Vec<u8>, content_type: &str) -> Response<B
         Some(len),
         None,
     )
+    .with_chunked_threshold(usize::MAX)
 }
 
 impl FileReply {

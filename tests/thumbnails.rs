@@ -67,7 +67,7 @@ fn the_screen_level_uses_an_800_box_and_any_nonzero_level_means_screen() {
     let catalog_dir = std::fs::read_dir(&thumbs).unwrap().next().unwrap().unwrap().path();
     let mut names: Vec<String> = std::fs::read_dir(catalog_dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    assert_eq!(names, [format!("thumb_{id}"), format!("thumbScreen_{id}")]);
+    assert_eq!(names, [format!("thumbScreen_{id}"), format!("thumb_{id}")]);
 }
 
 #[test]
@@ -199,7 +199,10 @@ fn video_thumbnails_are_frames_honouring_rotation() {
     }
     let files = client.get("/files.icc?pageIndex=0&types=4").data();
     let rotated = files["list"].as_array().unwrap().iter().find(|f| f["name"] == "rotated.mp4").unwrap().clone();
-    assert_eq!((rotated["width"].as_i64(), rotated["height"].as_i64(), rotated["orientation"].as_i64()), (Some(240), Some(320), Some(8)));
+    assert_eq!((rotated["width"].as_i64(), rotated["height"].as_i64()), (Some(240), Some(320)), "display-oriented");
+    // The protocol maps the container rotation 90° → 8 and 270° → 6 (as ffprobe reports it);
+    // which of the two ffmpeg's `rotate=90` tag yields depends on the ffmpeg version.
+    assert!(matches!(rotated["orientation"].as_i64(), Some(6 | 8)), "{rotated}");
     assert!((rotated["duration"].as_f64().unwrap() - 2.0).abs() < 0.2, "{rotated}");
 }
 

@@ -1,0 +1,327 @@
+//! ISO base media files (MP4, MOV, M4V, M4A, 3GP, HEIF/AVIF): box headers are walked with seeks
+//! along fixed paths (moov/trak/mdia, meta/iprp), so `mdat` is never read.
+
+use super::{be16, be32, be64, bytes, Input, MediaInfo, TYPE_AUDIO, TYPE_IMAGE, TYPE_VIDEO};
+use std::io;
+
+/// Boxes listed per container level.
+const MAX_BOXES: usize = 1024;
+/// Largest box payload read into memory (`ipma` of big grid images is the largest we need).
+const MAX_PAYLOAD: usize = 1 << 18;
+/// Brands that make a file a still image rather than a movie.
+const IMAGE_BRANDS: &[&[u8; 4]] = &[
+    b"heic", b"heix", b"heim", b"heis", b"mif1", b"mif2", b"heif", b"avif",
+];
+
+/// A box whose payload is `start..end` (clamped to its parent).
+#[derive(Debug, Clone, Copy)]
+struct Bx {
+    kind: [u8; 4],
+    start: u64,
+    end: u64,
+}
+
+/// The boxes between `pos` and `end`.
+fn children(inp: &mut Input, pos: u64, end: u64) -> io::Result<Vec<Bx>> {
+    walk(inp, pos, end, None)
+}
+
+/// The boxes between `pos` and `end`, up to and including the first of kind `last`. Stops at
+/// the first malformed header; a size of 0 means "to the end of the parent", a size of 1 means
+/// a 64-bit size follows.
+fn walk(inp: &mut Input, mut pos: u64, end: u64, last: Option<&[u8; 4]>) -> io::Result<Vec<Bx>> {
+    let mut out = Vec::new();
+    while out.len() < MAX_BOXES && pos.saturating_add(8) <= end {
+        let h = inp.read_at(pos, 16)?;
+        let (Some(size), Some(kind)) = (be32(&h, 0), bytes::<4>(&h, 4)) else {
+            break;
+        };
+        let (header, size) = match size {
+            0 => (8, end - pos),
+            1 => match be64(&h, 8) {
+                Some(large) => (16, large),
+                None => break,
+            },
+            n => (8, u64::from(n)),
+        };
+        if size < header {
+            break;
+        }
+        let box_end = pos.saturating_add(size).min(end);
+        out.push(Bx {
+            kind,
+            start: (pos + header).min(box_end),
+            end: box_end,
+        });
+        if last == Some(&kind) {
+            break;
+        }
+        pos = pos.saturating_add(size);
+    }
+    Ok(out)
+}
+
+fn find<'a>(boxes: &'a [Bx], kind: &[u8; 4]) -> Option<&'a Bx> {
+    boxes.iter().find(|b| &b.kind == kind)
+}
+
+/// The first `max` bytes of a box payload.
+fn payload(inp: &mut Input, b: &Bx, max: usize) -> io::Result<Vec<u8>> {
+    let len = usize::try_from(b.end - b.start).unwrap_or(usize::MAX);
+    inp.read_at(b.start, len.min(max))
+}
+
+/// Image brands give `TYPE_IMAGE` (with the primary item's size), otherwise `moov` decides.
+/// The top level is walked only up to `moov`: fragmented files follow it with many fragments.
+pub(super) fn probe(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
+    let top = walk(inp, 0, inp.len(), Some(b"moov"))?;
+    let brands = match find(&top, b"ftyp") {
+        Some(f) => payload(inp, f, 1024)?,
+        None => Vec::new(),
+    };
+    let moov = find(&top, b"moov").copied();
+    if is_image(&brands, moov.is_some()) {
+        let size = match find(&top, b"meta") {
+            Some(meta) => heif_size(inp, *meta)?,
+            None => None,
+        };
+        let (w, h) = size.unwrap_or((0, 0));
+        return Ok(Some(MediaInfo::sized(TYPE_IMAGE, w, h)));
+    }
+    match moov {
+        Some(moov) => movie(inp, moov),
+        None => Ok(None),
+    }
+}
+
+/// A HEIF/AVIF major brand, or an image brand among the compatible ones when there is no movie.
+fn is_image(ftyp: &[u8], has_moov: bool) -> bool {
+    let is_image_brand = |b: &[u8]| IMAGE_BRANDS.iter().any(|i| &i[..] == b);
+    let major = ftyp.get(..4).is_some_and(is_image_brand);
+    let compatible = ftyp
+        .get(8..)
+        .unwrap_or_default()
+        .chunks_exact(4)
+        .any(is_image_brand);
+    major || (compatible && !has_moov)
+}
+
+#[derive(Debug, Default)]
+struct Track {
+    handler: [u8; 4],
+    width: u64,
+    height: u64,
+    rotation: u32,
+    duration: Option<f64>,
+}
+
+/// `moov`: movie header timing, tracks, and the fragment duration of fragmented files.
+fn movie(inp: &mut Input, moov: Bx) -> io::Result<Option<MediaInfo>> {
+    let (mut timing, mut fragments, mut tracks) = (None, None, Vec::new());
+    for b in children(inp, moov.start, moov.end)? {
+        match &b.kind {
+            b"mvhd" => timing = media_timing(&payload(inp, &b, 128)?),
+            b"trak" => tracks.push(track(inp, b)?),
+            b"mvex" => fragments = fragment_duration(inp, b)?,
+            _ => {}
+        }
+    }
+    // 'pict' is the handler of HEIF/AVIF image sequences, which ffprobe also calls video.
+    let is_video = |t: &&Track| matches!(&t.handler, b"vide" | b"pict");
+    let video = tracks
+        .iter()
+        .filter(is_video)
+        .find(|t| t.width > 0 && t.height > 0);
+    let has_audio = tracks.iter().any(|t| &t.handler == b"soun");
+    let mut info = match video {
+        Some(v) => MediaInfo::sized(TYPE_VIDEO, v.width, v.height),
+        None if has_audio => MediaInfo::new(TYPE_AUDIO),
+        None => return Ok(None),
+    };
+    info.orientation = video.and_then(|v| match v.rotation {
+        90 => Some(8),
+        180 => Some(3),
+        270 => Some(6),
+        _ => None,
+    });
+    let movie_duration = timing.and_then(|(scale, duration)| match (duration, fragments) {
+        (0, Some(fragmented)) => super::ratio(fragmented, scale),
+        _ => super::ratio(duration, scale),
+    });
+    let track_duration = video
+        .and_then(|v| v.duration)
+        .or_else(|| tracks.iter().find_map(|t| t.duration));
+    info.duration = movie_duration.or(track_duration);
+    Ok(Some(info))
+}
+
+/// (timescale, duration) of an `mvhd` or `mdhd` payload, versions 0 and 1; an all-ones
+/// duration means unknown.
+fn media_timing(p: &[u8]) -> Option<(u64, u64)> {
+    let (scale, duration) = match p.first()? {
+        1 => (be32(p, 20)?, be64(p, 24).filter(|&d| d != u64::MAX)?),
+        _ => (be32(p, 12)?, be32(p, 16).filter(|&d| d != u32::MAX)?.into()),
+    };
+    Some((scale.into(), duration))
+}
+
+/// `mvex/mehd` fragment duration (in the movie timescale) of a fragmented file.
+fn fragment_duration(inp: &mut Input, mvex: Bx) -> io::Result<Option<u64>> {
+    let kids = children(inp, mvex.start, mvex.end)?;
+    let Some(mehd) = find(&kids, b"mehd") else {
+        return Ok(None);
+    };
+    let p = payload(inp, mehd, 16)?;
+    Ok(match p.first() {
+        Some(1) => be64(&p, 4),
+        Some(_) => be32(&p, 4).map(u64::from),
+        None => None,
+    })
+}
+
+/// One `trak`: `tkhd` size and rotation, `mdia/hdlr` handler type, `mdia/mdhd` duration.
+fn track(inp: &mut Input, trak: Bx) -> io::Result<Track> {
+    let mut t = Track::default();
+    for b in children(inp, trak.start, trak.end)? {
+        match &b.kind {
+            b"tkhd" => {
+                if let Some((w, h, rotation)) = track_header(&payload(inp, &b, 128)?) {
+                    (t.width, t.height, t.rotation) = (w, h, rotation);
+                }
+            }
+            b"mdia" => {
+                for m in children(inp, b.start, b.end)? {
+                    let p = payload(inp, &m, 64)?;
+                    match &m.kind {
+                        b"hdlr" => t.handler = bytes(&p, 8).unwrap_or_default(),
+                        b"mdhd" => {
+                            t.duration = media_timing(&p).and_then(|(s, d)| super::ratio(d, s))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(t)
+}
+
+/// `tkhd` (v0/v1): presentation width and height (16.16 fixed, rounded) and the rotation in
+/// degrees read from the matrix (a, b, c, d) by the signs of its terms.
+fn track_header(p: &[u8]) -> Option<(u64, u64, u32)> {
+    let (matrix, size) = if p.first()? == &1 { (52, 88) } else { (40, 76) };
+    let term = |i: usize| bytes::<4>(p, matrix + 4 * i).map(i32::from_be_bytes);
+    let (a, b, c, d) = (term(0)?, term(1)?, term(3)?, term(4)?);
+    let rotation = match (a.signum(), b.signum(), c.signum(), d.signum()) {
+        (0, 1, -1, 0) => 90,
+        (-1, 0, 0, -1) => 180,
+        (0, -1, 1, 0) => 270,
+        _ => 0,
+    };
+    let fixed = |off: usize| be32(p, off).map(|v| (u64::from(v) + 0x8000) >> 16);
+    Some((fixed(size)?, fixed(size + 4)?, rotation))
+}
+
+/// Size of the primary item of a HEIF `meta` box: its `ispe` property, swapped when its `irot`
+/// turns it by a quarter; without `pitm`/`ipma`, the largest `ispe`.
+fn heif_size(inp: &mut Input, meta: Bx) -> io::Result<Option<(u64, u64)>> {
+    let kids = children(inp, meta.start.saturating_add(4).min(meta.end), meta.end)?; // full box
+    let primary = match find(&kids, b"pitm") {
+        Some(p) => primary_item(&payload(inp, p, 16)?),
+        None => None,
+    };
+    let Some(iprp) = find(&kids, b"iprp").copied() else {
+        return Ok(None);
+    };
+    let props = children(inp, iprp.start, iprp.end)?;
+    let Some(ipco) = find(&props, b"ipco").copied() else {
+        return Ok(None);
+    };
+    let properties = children(inp, ipco.start, ipco.end)?;
+    let associated = match (find(&props, b"ipma"), primary) {
+        (Some(ipma), Some(item)) => associations(&payload(inp, ipma, MAX_PAYLOAD)?, item),
+        _ => Vec::new(),
+    };
+    let (mut size, mut quarter_turn) = (None, false);
+    for prop in associated
+        .iter()
+        .filter_map(|&i| properties.get(i.checked_sub(1)?))
+    {
+        let p = payload(inp, prop, 16)?;
+        match &prop.kind {
+            b"ispe" => size = be32(&p, 4).zip(be32(&p, 8)),
+            b"irot" => quarter_turn = p.first().is_some_and(|r| r & 1 == 1),
+            _ => {}
+        }
+    }
+    if size.is_none() {
+        size = largest_ispe(inp, &properties)?;
+    }
+    Ok(size.map(|(w, h)| {
+        if quarter_turn {
+            (h.into(), w.into())
+        } else {
+            (w.into(), h.into())
+        }
+    }))
+}
+
+/// `pitm`: the primary item ID (16-bit in version 0, else 32-bit).
+fn primary_item(p: &[u8]) -> Option<u32> {
+    match p.first()? {
+        0 => be16(p, 4).map(u32::from),
+        _ => be32(p, 4),
+    }
+}
+
+/// The 1-based property indices `ipma` associates with `item`.
+fn associations(p: &[u8], item: u32) -> Vec<usize> {
+    let (Some(&version), Some(flags)) = (p.first(), p.get(3)) else {
+        return Vec::new();
+    };
+    let (id_len, wide) = (if version < 1 { 2 } else { 4 }, flags & 1 == 1);
+    let count = be32(p, 4).unwrap_or(0);
+    let mut pos = 8;
+    for _ in 0..count.min(1 << 16) {
+        let id = if id_len == 2 {
+            be16(p, pos).map(u32::from)
+        } else {
+            be32(p, pos)
+        };
+        let (Some(id), Some(&n)) = (id, p.get(pos + id_len)) else {
+            break;
+        };
+        pos += id_len + 1;
+        let step = if wide { 2 } else { 1 };
+        if id == item {
+            let index = |i: usize| {
+                let at = pos + i * step;
+                if wide {
+                    be16(p, at).map(|v| usize::from(v & 0x7FFF))
+                } else {
+                    p.get(at).map(|v| usize::from(v & 0x7F))
+                }
+            };
+            return (0..usize::from(n)).filter_map(index).collect();
+        }
+        pos += usize::from(n) * step;
+    }
+    Vec::new()
+}
+
+/// Fallback when associations cannot be read: the largest image spatial extent.
+fn largest_ispe(inp: &mut Input, properties: &[Bx]) -> io::Result<Option<(u32, u32)>> {
+    let mut best: Option<(u32, u32)> = None;
+    for prop in properties.iter().filter(|p| &p.kind == b"ispe") {
+        let p = payload(inp, prop, 16)?;
+        if let Some((w, h)) = be32(&p, 4).zip(be32(&p, 8)) {
+            if best
+                .is_none_or(|(bw, bh)| u64::from(w) * u64::from(h) > u64::from(bw) * u64::from(bh))
+            {
+                best = Some((w, h));
+            }
+        }
+    }
+    Ok(best)
+}
