@@ -27,8 +27,9 @@ run: release
 	./target/release/isync --app-dir $(APPDIR) serve --init --scan --listen $(LISTEN)
 
 # ---------------------------------------------------------------- tests
-# Debian packages the tests need: ffmpeg makes the video fixtures and video thumbnails.
-TEST_PACKAGES := ffmpeg
+# Debian packages the tests need: ffmpeg (video fixtures and thumbnails), qemu-user-static
+# (runs the ARM binaries), shellcheck (checks the init scripts).
+TEST_PACKAGES := ffmpeg qemu-user-static shellcheck
 
 test-deps:
 	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -80,5 +81,6 @@ dist: aarch64 armv7 x86_64
 	cp $(BIN_ARM64) dist/isync-aarch64
 	cp $(BIN_ARMV7) dist/isync-armv7
 	cp $(BIN_X64) dist/isync-x86_64
+	cp LICENSE dist/
 	cd dist && sha256sum isync-* > SHA256SUMS && cat SHA256SUMS
 	@ls -l dist
