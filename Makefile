@@ -12,7 +12,7 @@ LISTEN ?= 0.0.0.0:5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: help run build release test test-deps unit-test
+.PHONY: help run build release test test-deps test-static
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -29,7 +29,7 @@ run: release
 # ---------------------------------------------------------------- tests
 # Debian packages the tests need: ffmpeg (video fixtures and thumbnails), qemu-user-static
 # (runs the ARM binaries), shellcheck (checks the init scripts).
-TEST_PACKAGES := ffmpeg qemu-user-static shellcheck
+TEST_PACKAGES := ffmpeg qemu-user-static shellcheck file
 
 test-deps:
 	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -37,8 +37,19 @@ test-deps:
 	  echo "installing:$$missing"; $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
+# The whole suite runs four times: unit and integration tests on the host build, then the
+# integration suite against each static release binary (x86_64 natively, aarch64 and armv7
+# under qemu-user), so a change that breaks a board fails CI.
 test: test-deps
 	$(CARGO) test --locked
+	$(MAKE) --no-print-directory test-static
+
+test-static: x86_64 aarch64 armv7
+	@for t in "$(BIN_X64):" "$(BIN_ARM64):qemu-aarch64-static" "$(BIN_ARMV7):qemu-arm-static"; do \
+	  bin=$${t%%:*}; runner=$${t#*:}; file -L $$bin | grep -q 'statically linked' || { echo "$$bin is not static"; exit 1; }; \
+	  echo "== integration suite against $$bin $${runner:+(under $$runner)}"; \
+	  ISYNC_BIN=$(CURDIR)/$$bin ISYNC_RUNNER=$$runner $(CARGO) test --locked --test tests; \
+	done
 
 # ---------------------------------------------------------------- static binaries for the board
 # Zig is the cross C compiler and linker (PyPI ziglang + cargo-zigbuild, pinned); rustup gives

@@ -91,7 +91,11 @@ fn a_huge_declared_body_that_never_arrives_does_not_hurt_the_server() {
     assert_eq!(client.get("/").body, b"hello world");
     client.login("terry", "123");
     let after = server.rss_kib();
-    assert!(after < before + 20 * 1024, "RSS grew from {before} KiB to {after} KiB");
+    if crate::common::emulated() {
+        eprintln!("note: RSS under an emulator is the emulator's; growth not checked ({before} -> {after} KiB)");
+    } else {
+        assert!(after < before + 20 * 1024, "RSS grew from {before} KiB to {after} KiB");
+    }
 }
 
 #[test]

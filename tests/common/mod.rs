@@ -27,6 +27,11 @@ pub fn isync_command() -> Command {
     }
 }
 
+/// True when the server runs under an emulator ($ISYNC_RUNNER), whose memory is not the server's.
+pub fn emulated() -> bool {
+    std::env::var("ISYNC_RUNNER").is_ok_and(|r| !r.is_empty())
+}
+
 /// Runs `isync --app-dir DIR <args>` to completion; returns (status code, stdout, stderr).
 pub fn run_isync(app_dir: &Path, args: &[&str]) -> (i32, String, String) {
     let output = isync_command().arg("--app-dir").arg(app_dir).args(args).output().expect("isync runs");

@@ -9,7 +9,7 @@ TARGET_DIR="$1"
 MEDIA=/mnt/media
 
 mkdir -p "$TARGET_DIR$MEDIA"
-if ! grep -q "[[:space:]]$MEDIA[[:space:]]" "$TARGET_DIR/etc/fstab"; then
+if ! grep -q "[[:space:]]${MEDIA}[[:space:]]" "$TARGET_DIR/etc/fstab"; then
 	printf '/dev/sda1\t%s\tauto\tdefaults,nofail,noatime\t0\t2\n' "$MEDIA" >> "$TARGET_DIR/etc/fstab"
 fi
 
