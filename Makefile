@@ -28,8 +28,9 @@ run: release
 
 # ---------------------------------------------------------------- tests
 # Debian packages the tests need: ffmpeg (video fixtures and thumbnails), qemu-user-static
-# (runs the ARM binaries), shellcheck (checks the init scripts).
-TEST_PACKAGES := ffmpeg qemu-user-static shellcheck file
+# (runs the ARM binaries), shellcheck (checks the init scripts), file (checks static
+# linking), systemd (systemd-analyze verifies the unit written by `isync install`).
+TEST_PACKAGES := ffmpeg qemu-user-static shellcheck file systemd
 
 test-deps:
 	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

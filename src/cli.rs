@@ -4,6 +4,7 @@
 //! because the protocol (§7.1, §8.2) processes them in that order.
 
 use crate::config_tool;
+use crate::install::InstallOptions;
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -15,6 +16,8 @@ USAGE:
   isync [--app-dir DIR] serve [--listen ADDR] [--workers N] [--scan] [--init] [--ffmpeg PATH]
   isync [--app-dir DIR] scan [-i FILE] [-p PATH]...
   isync [--app-dir DIR] config [--NAME=VALUE]...
+  isync install [--media DIR]... [--listen ADDR] [--root DIR]
+  isync uninstall [--root DIR]
   isync --help | --version
 
 COMMANDS:
@@ -29,6 +32,12 @@ COMMANDS:
   config   Edit APPDIR/appConfigs.json: --logFileName --thumbPath --defaultUserPath
            --shareUrlThreshold --shareUrlTimeout --onlineThreshold --onlineTimeout
 
+  install  As root on Raspberry Pi OS (systemd): copy this binary to /usr/local/bin, add the
+           user isync, create /var/lib/isync with a starter scan configuration for the
+           --media folders (default /mnt/media), and enable a hardened isync.service.
+           --root DIR writes the files under DIR instead and runs no system command.
+  uninstall Remove the service, the user declaration and the binary; keep data and media.
+
 OPTIONS:
   --app-dir DIR   Where dataManager.db, appConfigs.json, scanDiskConfig.json and building/ live
                   (default: the directory that contains the isync executable)
@@ -39,6 +48,8 @@ pub enum Command {
     Serve { listen: SocketAddr, workers: usize, scan_first: bool, first_run: bool, ffmpeg: Option<PathBuf> },
     Scan(Vec<ScanStep>),
     Config(Vec<(String, String)>),
+    Install(InstallOptions),
+    Uninstall { root: PathBuf },
     Help,
     Version,
 }
@@ -71,6 +82,12 @@ pub fn parse(args: Vec<OsString>) -> Result<Cli, String> {
         Some("serve") => parse_serve(&mut args)?,
         Some("scan") => Command::Scan(parse_scan(rest(args)?)?),
         Some("config") => Command::Config(parse_config(rest(args)?)?),
+        Some("install") => Command::Install(parse_install(&mut args)?),
+        Some("uninstall") => {
+            let root = args.opt_value_from_str("--root").map_err(|e| e.to_string())?.unwrap_or_else(|| "/".into());
+            reject_leftovers(args, "uninstall")?;
+            Command::Uninstall { root }
+        }
         Some(other) => return Err(format!("unknown command '{other}' (try --help)")),
         None => return Err("a command is needed: serve, scan or config (try --help)".into()),
     };
@@ -97,11 +114,32 @@ fn parse_serve(args: &mut pico_args::Arguments) -> Result<Command, String> {
     let scan_first = args.contains("--scan");
     let first_run = args.contains("--init");
     let ffmpeg = args.opt_value_from_str("--ffmpeg").map_err(|e| e.to_string())?;
-    let leftover = args.clone().finish();
-    if let Some(arg) = leftover.first() {
-        return Err(format!("unexpected argument for serve: {}", arg.to_string_lossy()));
-    }
+    reject_leftovers(args.clone(), "serve")?;
     Ok(Command::Serve { listen, workers, scan_first, first_run, ffmpeg })
+}
+
+fn parse_install(args: &mut pico_args::Arguments) -> Result<InstallOptions, String> {
+    let root = args.opt_value_from_str("--root").map_err(|e| e.to_string())?.unwrap_or_else(|| "/".into());
+    let listen: SocketAddr = args
+        .opt_value_from_str("--listen")
+        .map_err(|e| e.to_string())?
+        .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 5000)));
+    let mut media: Vec<PathBuf> = args.values_from_str("--media").map_err(|e| e.to_string())?;
+    if media.is_empty() {
+        media.push("/mnt/media".into());
+    }
+    if let Some(relative) = media.iter().find(|m| !m.is_absolute()) {
+        return Err(format!("--media needs an absolute path, not {}", relative.display()));
+    }
+    reject_leftovers(args.clone(), "install")?;
+    Ok(InstallOptions { root, media, listen: listen.to_string() })
+}
+
+fn reject_leftovers(args: pico_args::Arguments, command: &str) -> Result<(), String> {
+    match args.finish().first() {
+        Some(arg) => Err(format!("unexpected argument for {command}: {}", arg.to_string_lossy())),
+        None => Ok(()),
+    }
 }
 
 fn parse_scan(args: Vec<String>) -> Result<Vec<ScanStep>, String> {

@@ -13,6 +13,7 @@ mod error;
 mod expiring;
 mod first_run;
 mod httpdate;
+mod install;
 mod json;
 mod logging;
 mod media;
@@ -56,12 +57,12 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: cli::Cli) -> Result<(), String> {
-    if matches!(cli.command, Command::Help | Command::Version) {
-        match cli.command {
-            Command::Help => print!("{}", cli::HELP),
-            _ => println!("isync {}", env!("CARGO_PKG_VERSION")),
-        }
-        return Ok(());
+    match &cli.command {
+        Command::Help => return Ok(print!("{}", cli::HELP)),
+        Command::Version => return Ok(println!("isync {}", env!("CARGO_PKG_VERSION"))),
+        Command::Install(options) => return install::install(options),
+        Command::Uninstall { root } => return install::uninstall(root),
+        _ => {}
     }
     let app_dir = app_dir(cli.app_dir)?;
     let mut config = Config::load(&app_dir);
@@ -88,7 +89,7 @@ fn run(cli: cli::Cli) -> Result<(), String> {
         }
         Command::Config(settings) => config_tool::apply(&app_dir, &settings)
             .map_err(|e| format!("cannot write {}: {e}", app_dir.join(config::CONFIG_FILE).display())),
-        Command::Help | Command::Version => Ok(()),
+        Command::Help | Command::Version | Command::Install(_) | Command::Uninstall { .. } => Ok(()),
     }
 }
 

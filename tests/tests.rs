@@ -9,6 +9,7 @@ mod cli;
 mod downloads;
 mod files;
 mod hostile;
+mod install;
 mod packaging;
 mod scanner;
 mod thumbnails;
