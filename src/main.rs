@@ -58,8 +58,14 @@ fn main() -> ExitCode {
 
 fn run(cli: cli::Cli) -> Result<(), String> {
     match &cli.command {
-        Command::Help => return Ok(print!("{}", cli::HELP)),
-        Command::Version => return Ok(println!("isync {}", env!("CARGO_PKG_VERSION"))),
+        Command::Help => {
+            print!("{}", cli::HELP);
+            return Ok(());
+        }
+        Command::Version => {
+            println!("isync {}", env!("CARGO_PKG_VERSION"));
+            return Ok(());
+        }
         Command::Install(options) => return install::install(options),
         Command::Uninstall { root } => return install::uninstall(root),
         _ => {}

@@ -2,6 +2,7 @@
 //! `THUMBDIR/<realCatalogId>/thumb_<id>` and `thumbScreen_<id>` (protocol §5.2). Names built here
 //! come from ids and from database paths, never from client text.
 
+use crate::media::thumbnail;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -25,8 +26,8 @@ impl Level {
 
     pub fn max_box(self) -> u32 {
         match self {
-            Level::Small => 160,
-            Level::Screen => 800,
+            Level::Small => thumbnail::SMALL_BOX,
+            Level::Screen => thumbnail::SCREEN_BOX,
         }
     }
 }

@@ -77,11 +77,9 @@ fn the_init_script_starts_and_stops_the_server_with_the_configured_settings() {
     let fake = dir.path().join("start-stop-daemon");
     std::fs::write(&fake, format!("#!/bin/sh\necho \"$@\" >> {}\n", log.display())).unwrap();
     std::process::Command::new("chmod").arg("+x").arg(&fake).status().unwrap();
-    for fake_tool in ["chown"] {
-        let path = dir.path().join(fake_tool);
-        std::fs::write(&path, "#!/bin/sh\nexit 0\n").unwrap();
-        std::process::Command::new("chmod").arg("+x").arg(&path).status().unwrap();
-    }
+    let chown = dir.path().join("chown");
+    std::fs::write(&chown, "#!/bin/sh\nexit 0\n").unwrap();
+    std::process::Command::new("chmod").arg("+x").arg(&chown).status().unwrap();
     let app_dir = dir.path().join("app");
     let path_env = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default());
     let script = tree().join("package/isync/S95isync");

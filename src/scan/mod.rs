@@ -156,7 +156,7 @@ fn merge_flag(entry: &Object) -> bool {
     match value {
         None | Some(Value::Null) => true,
         Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.to_string().parse::<f64>().map_or(true, |f| f != 0.0),
+        Some(Value::Number(n)) => n.to_string().parse::<f64>().is_ok_and(|f| f != 0.0),
         Some(Value::String(s)) => !matches!(s.trim(), "0" | "false"),
         Some(_) => true,
     }
