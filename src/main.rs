@@ -22,6 +22,7 @@ mod password;
 mod range;
 mod reply;
 mod router;
+mod safe_path;
 mod scan;
 mod server;
 mod session;
