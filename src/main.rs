@@ -28,6 +28,7 @@ mod server;
 mod session;
 mod shares;
 mod storage;
+mod tree;
 mod user_root;
 
 use cli::{Command, ScanStep};
