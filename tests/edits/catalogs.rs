@@ -50,7 +50,6 @@ fn create_catalog_names_cannot_escape_the_parent_directory() {
     let sub = catalog_named(&mut client, root, "sub")["id"].as_i64().unwrap();
     let sub_dir = server.app_dir().join("terry/sub");
     let app_before = entries(server.app_dir());
-    let outside_before = entries(server.app_dir().parent().unwrap());
     let cases = [
         ("../../x", "x_"),
         ("/etc/evil", "etc_evil_"),
@@ -62,15 +61,23 @@ fn create_catalog_names_cannot_escape_the_parent_directory() {
         ("x\0y", "xy_"),
         ("$(touch pwned)", "touch_pwned_"),
     ];
+    let mut dates = std::collections::BTreeSet::new();
     for (name, prefix) in cases {
         let before = entries(&sub_dir);
         let data = client.post_form("/createCatalog.icc", &format!("parentId={sub}&name={}", enc(name))).data();
         assert_eq!(data["name"], name);
         let dir = new_entry(&before, &entries(&sub_dir));
         assert!(dir.starts_with(prefix) && sub_dir.join(&dir).is_dir(), "{name:?} made {dir:?}");
+        dates.insert(dir.rsplitn(3, '_').nth(1).unwrap().to_string());
     }
     assert_eq!(entries(server.app_dir()), app_before, "nothing new next to the media folders");
-    assert_eq!(entries(server.app_dir().parent().unwrap()), outside_before, "nothing new outside the app dir");
+    assert_eq!(entries(&server.app_dir().join("terry")), ["a.jpg", "b.png", "notes.txt", "sub"]);
+    for outside in server.app_dir().ancestors().skip(1) {
+        for date in &dates {
+            let stamped = entries(outside).into_iter().find(|e| e.contains(&format!("_{date}_")));
+            assert_eq!(stamped, None, "nothing generated in {}", outside.display());
+        }
+    }
     assert!(!std::path::Path::new("/etc/evil").exists());
 }
 

@@ -106,7 +106,7 @@ fn update_file_answers_not_modified_for_empty_updates_foreign_files_and_foreign_
         format!("id={a}&type=3&statusForThumb=x"),
         format!("id={a}&catalogId={root}"),
         format!("id={x}&name=mine"),
-        format!("id=999999&name=mine"),
+        String::from("id=999999&name=mine"),
         format!("id={a}&catalogId={anna_root}"),
         format!("id={a}&catalogId={anna_root}&name=both"),
         format!("id={a}&catalogId=999999"),
