@@ -10,12 +10,16 @@ use crate::session::Sessions;
 use crate::shares::Shares;
 use crate::thumbs::Thumbnails;
 use rusqlite::Connection;
+use std::sync::{Mutex, MutexGuard};
 
 pub struct App {
     pub config: Config,
     pub sessions: Sessions,
     pub shares: Shares,
     pub thumbnails: Thumbnails,
+    /// Serialises the requests that reshape the catalog tree on disk and in the database
+    /// (create/move/delete catalogs, delete files; protocol §3.8).
+    pub tree_lock: Mutex<()>,
 }
 
 impl App {
@@ -23,7 +27,13 @@ impl App {
         let sessions = Sessions::new(config.online_threshold, config.online_timeout);
         let shares = Shares::new(config.share_url_threshold, config.share_url_timeout);
         let thumbnails = Thumbnails::new(config.ffmpeg.clone());
-        App { config, sessions, shares, thumbnails }
+        App { config, sessions, shares, thumbnails, tree_lock: Mutex::new(()) }
+    }
+
+    /// Holds the tree lock until the guard is dropped. A panic while holding it (caught by the
+    /// worker) leaves nothing half-locked, so a poisoned lock is simply taken over.
+    pub fn lock_tree(&self) -> MutexGuard<'_, ()> {
+        self.tree_lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -23,12 +23,14 @@ mod password;
 mod range;
 mod reply;
 mod router;
+mod safe_path;
 mod scan;
 mod server;
 mod session;
 mod shares;
 mod storage;
 mod thumbs;
+mod tree;
 mod user_root;
 
 use cli::{Command, ScanStep};

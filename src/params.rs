@@ -100,6 +100,16 @@ impl Params {
     pub fn string_of_length(&self, name: &str, min: usize, max: usize) -> Option<String> {
         self.string(name).filter(|s| (min..=max).contains(&s.chars().count()))
     }
+
+    /// *fileType*: an int that is one of 1, 2, 4, 8, 16.
+    pub fn file_type(&self, name: &str) -> Option<i64> {
+        self.int(name).filter(|t| [1, 2, 4, 8, 16].contains(t))
+    }
+
+    /// *thumbStatusIn*: an int; 2 stays 2, every other integer becomes 0.
+    pub fn thumb_status(&self, name: &str) -> Option<i64> {
+        self.int(name).map(|status| if status == 2 { 2 } else { 0 })
+    }
 }
 
 /// Text form of *int*: surrounding whitespace, optional sign, ASCII digits, fits in i64.
@@ -249,6 +259,14 @@ mod tests {
         let p = json(r#"{"n": 5, "o": {"x": 1}}"#);
         assert_eq!(p.string("n"), Some("5".to_string()));
         assert_eq!(p.string("o"), None);
+    }
+
+    #[test]
+    fn file_types_are_the_five_single_values_and_thumb_statuses_are_2_or_0() {
+        let p = pairs("a=4&b=3&c=16&d=x&s=2&t=1&u=3&v=-7&w=two");
+        assert_eq!((p.file_type("a"), p.file_type("b"), p.file_type("c"), p.file_type("d")), (Some(4), None, Some(16), None));
+        assert_eq!((p.thumb_status("s"), p.thumb_status("t"), p.thumb_status("u")), (Some(2), Some(0), Some(0)));
+        assert_eq!((p.thumb_status("v"), p.thumb_status("w"), p.thumb_status("none")), (Some(0), None, None));
     }
 
     #[test]

@@ -37,6 +37,9 @@ fn lookup(path: &str) -> Option<Endpoint> {
         "/helpInfo.icc" => endpoint(Get, account::help_info),
         "/updateHelpInfo.icc" => endpoint(Post, account::update_help_info),
         "/catalogs.icc" => endpoint(Get, catalogs::list),
+        "/createCatalog.icc" => endpoint(Post, catalogs::create),
+        "/deleteCatalog.icc" => endpoint(Post, catalogs::delete),
+        "/updateCatalog.icc" => endpoint(Post, catalogs::update),
         "/files.icc" => endpoint(Get, files::list),
         "/thumbnail.icc" => Endpoint { verbs: Get, surface: Surface::Thumbnail, handler: thumbnails::thumbnail },
         p if has_suffix_route(p, "/downFile.ic") => {
@@ -45,6 +48,8 @@ fn lookup(path: &str) -> Option<Endpoint> {
         "/shareFileUrl.icc" => endpoint(Get, downloads::share_url),
         p if has_suffix_route(p, "/shareFile.ic") => endpoint(Get, downloads::shared_file),
         "/uploadingInfo.icc" => endpoint(Get, files::uploading),
+        "/deleteFiles.icc" => endpoint(Post, files::delete),
+        "/updateFile.icc" => endpoint(Post, files::update),
         _ => return None,
     })
 }

@@ -7,6 +7,7 @@ mod account;
 mod catalogs;
 mod cli;
 mod downloads;
+mod edits;
 mod files;
 mod hostile;
 mod install;

@@ -1,12 +1,16 @@
-//! `files.icc` (protocol §4.10) and `uploadingInfo.icc` (§4.16).
+//! `files.icc` (protocol §4.10), `uploadingInfo.icc` (§4.16), and the file edits
+//! `deleteFiles.icc` and `updateFile.icc` (§4.18–4.19). updateFile moves only logically: the
+//! physical file and its realCatalogId never change.
 
 use super::views;
 use crate::app::Ctx;
 use crate::call::Call;
-use crate::db::{self, files::Listing, files::Order};
+use crate::db::{self, edits::FileEdit, files::Listing, files::Order};
 use crate::error::ApiError;
 use crate::json::{self, JsonObject};
+use crate::params::Params;
 use crate::reply::Reply;
+use crate::tree;
 
 const DEFAULT_PER_PAGE: i64 = 100;
 
@@ -44,4 +48,62 @@ pub fn uploading(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let rows = db::files::uploading_of(ctx.db, viewer.user_id)?;
     let infos = rows.iter().map(|row| super::file_info(ctx, row)).collect::<Result<Vec<_>, _>>()?;
     Ok(Reply::data(json::array(infos)))
+}
+
+pub fn delete(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
+    let viewer = ctx.authenticate(call)?;
+    let ids = call.params().int_list("ids").ok_or(ApiError::InvalidParameter)?;
+    let _tree = ctx.app.lock_tree();
+    tree::delete_files(ctx.db, &ctx.app.config.thumb_path, &viewer.roots, &ids)?;
+    Ok(Reply::data(json::string("OK")))
+}
+
+pub fn update(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
+    let viewer = ctx.authenticate(call)?;
+    let params = call.params();
+    let id = params.int("id").ok_or(ApiError::InvalidParameter)?;
+    let target_id = params.int("catalogId");
+    let mut edit = file_edit(params);
+    if edit.is_empty() && target_id.is_none() {
+        return Err(ApiError::NotModified);
+    }
+    let row = db::in_transaction(ctx.db, |tx| {
+        let file = db::files::by_id(tx, id)?.filter(|f| viewer.sees_root(f.root_catalog_id)).ok_or(ApiError::NotModified)?;
+        if let Some(target_id) = target_id {
+            let target = db::catalogs::by_id(tx, target_id)?.filter(|c| viewer.sees_root(c.root_id));
+            let target = target.ok_or(ApiError::NotModified)?;
+            edit.catalog = (target.id != file.catalog_id).then_some((target.id, target.root_id));
+        }
+        if edit.is_empty() {
+            return Err(ApiError::NotModified);
+        }
+        db::edits::update_file(tx, id, &edit, db::now())?;
+        db::files::by_id(tx, id)?.ok_or(ApiError::Data)
+    })?;
+    Ok(Reply::data(super::file_info(ctx, &row)?))
+}
+
+/// The optional fields of updateFile (§4.19); invalid values count as absent.
+fn file_edit(params: &Params) -> FileEdit {
+    FileEdit {
+        catalog: None,
+        name: params.string_of_length("name", 1, 100),
+        ext: params.string_of_length("ext", 0, 10),
+        size: params.int("size"),
+        file_type: params.file_type("type"),
+        status_for_thumb: params.thumb_status("statusForThumb"),
+        status_for_screen: params.thumb_status("statusForScreen"),
+        create_time: params.timestamp("createTime"),
+        import_time: params.timestamp("importTime"),
+        last_modify_time: params.timestamp("lastModifyTime"),
+        duration: params.float("duration"),
+        width: params.int("width"),
+        height: params.int("height"),
+        orientation: params.int("orientation"),
+        longitude: params.float("longitude"),
+        latitude: params.float("latitude"),
+        memo: params.string_of_length("memo", 0, 1024),
+        help_int: params.int("helpInt"),
+        help_text: params.string("helpText"),
+    }
 }
