@@ -111,7 +111,7 @@ fn serve_one(mut request: tiny_http::Request, app: &App, conn: &mut rusqlite::Co
     let status = reply.status();
     let response = reply.into_response();
     let bytes = response.data_length().unwrap_or(0);
-    if let Err(e) = request.respond(response) {
+    if let Err(e) = response.send(request) {
         log::debug!("{method} {path}: client went away: {e}");
     }
     log::info!("{method} {path} {status} {bytes} {}ms", started.elapsed().as_millis());
