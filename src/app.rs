@@ -8,19 +8,22 @@ use crate::db;
 use crate::error::ApiError;
 use crate::session::Sessions;
 use crate::shares::Shares;
+use crate::upload::UploadLocks;
 use rusqlite::Connection;
 
 pub struct App {
     pub config: Config,
     pub sessions: Sessions,
     pub shares: Shares,
+    /// File ids with an upload in progress (protocol §3.8).
+    pub uploads: UploadLocks,
 }
 
 impl App {
     pub fn new(config: Config) -> App {
         let sessions = Sessions::new(config.online_threshold, config.online_timeout);
         let shares = Shares::new(config.share_url_threshold, config.share_url_timeout);
-        App { config, sessions, shares }
+        App { config, sessions, shares, uploads: UploadLocks::new() }
     }
 }
 

@@ -27,6 +27,7 @@ mod server;
 mod session;
 mod shares;
 mod storage;
+mod upload;
 mod user_root;
 
 use cli::{Command, ScanStep};

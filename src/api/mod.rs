@@ -6,6 +6,7 @@ pub mod account;
 pub mod catalogs;
 pub mod downloads;
 pub mod files;
+pub mod uploads;
 pub mod views;
 
 use crate::app::{Ctx, Viewer};

@@ -6,6 +6,7 @@
 pub mod catalogs;
 pub mod files;
 pub mod migrate;
+pub mod uploads;
 pub mod users;
 
 use rusqlite::Connection;
