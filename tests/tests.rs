@@ -10,6 +10,8 @@ mod downloads;
 mod files;
 mod hostile;
 mod scanner;
+mod upload_resume;
+mod uploads;
 
 use common::{fixtures, media_dir, scan_config, TestServer};
 use std::path::Path;

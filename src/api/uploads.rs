@@ -131,13 +131,13 @@ pub fn upload_file(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         return Err(ApiError::InvalidParameter);
     };
     let Some(boundary) = boundary else {
-        return finish(ctx, &row, None, Outcome::default());
+        return finish(ctx, &row, query.check, Outcome::default());
     };
     let plan = Plan { targets: targets(ctx, &row)?, begins: query.begins, check: query.check };
     let mut parts = MultipartReader::new(call.body(), &boundary);
     let conn = &*ctx.db;
     let outcome = receive::receive(&mut parts, &plan, &mut |part| mark_uploading(conn, row.id, part));
-    finish(ctx, &row, Some(&plan), outcome)
+    finish(ctx, &row, query.check, outcome)
 }
 
 fn visible_file(ctx: &Ctx, viewer: &Viewer, id: i64) -> Result<FileRow, ApiError> {
@@ -163,7 +163,7 @@ fn mark_uploading(conn: &rusqlite::Connection, id: i64, part: Part) -> Result<()
 }
 
 /// Steps 4–6: record the outcome (every target is already synced) and answer.
-fn finish(ctx: &mut Ctx, row: &FileRow, plan: Option<&Plan>, outcome: Outcome) -> Result<Reply, ApiError> {
+fn finish(ctx: &mut Ctx, row: &FileRow, check: Option<Method>, outcome: Outcome) -> Result<Reply, ApiError> {
     let now = db::now();
     if let Some(failure) = &outcome.failure {
         failure.log(row.id);
@@ -181,7 +181,7 @@ fn finish(ctx: &mut Ctx, row: &FileRow, plan: Option<&Plan>, outcome: Outcome) -
         remove_generated_thumbnails(ctx, &updated);
     }
     let mut data = JsonObject::new().raw("fileInfo", &super::file_info(ctx, &updated)?);
-    if plan.is_some_and(|p| p.check.is_some()) {
+    if check.is_some() {
         data = data.raw("check", &check_json(&outcome));
     }
     Ok(Reply::data(data.finish()))
