@@ -151,6 +151,27 @@ fn receiving_200_mb_does_not_grow_the_servers_memory() {
     assert!(peak < before + 16 * 1024, "RSS grew from {before} KiB to a peak of {peak} KiB");
 }
 
+/// Run by hand against a release binary (the figure in the report):
+/// `ISYNC_BIN=target/release/isync cargo test one_gigabyte -- --ignored --nocapture`
+#[test]
+#[ignore = "sends 1 GB; run by hand with a release binary"]
+fn receiving_one_gigabyte_does_not_grow_the_servers_memory() {
+    let server = family_library();
+    let mut client = server.client();
+    client.login("terry", "123");
+    let id = new_upload(&mut client, "");
+    upload::upload(&client, &format!("id={id}"), &origin(10, 0, MB)).data();
+    let before = server.rss_kib();
+    let total = 1_000 * MB;
+    let started = Instant::now();
+    let done = upload::upload(&client, &format!("id={id}&obp={MB}&cm=sha1"), &origin(10, MB, total)).data();
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!(done["check"]["origin"], digests(10, total).0);
+    let (after, peak) = (server.rss_kib(), server.peak_rss_kib());
+    eprintln!("1 GB in {seconds:.1} s: server RSS before {before} KiB, after {after} KiB, peak {peak} KiB");
+    assert!(peak < before + 16 * 1024, "RSS grew from {before} KiB to a peak of {peak} KiB");
+}
+
 #[test]
 fn a_full_disk_fails_with_minus_10003_and_the_upload_resumes_once_space_is_freed() {
     let server = family_library();

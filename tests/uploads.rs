@@ -104,7 +104,7 @@ fn upload_file_info_checks_every_parameter_in_order() {
     let base = |cid: &str, name: &str, size: &str, kind: &str, ext: &str| format!("cid={cid}&name={name}&size={size}&type={kind}&ext={ext}");
     for (form, why) in [
         (base("x", "a", "1", "1", "jpg"), "cid"),
-        (format!("name=a&size=1&type=1&ext=jpg"), "no cid"),
+        ("name=a&size=1&type=1&ext=jpg".to_string(), "no cid"),
         (base(&cid.to_string(), "", "1", "1", "jpg"), "empty name"),
         (base(&cid.to_string(), &long_name, "1", "1", "jpg"), "101 code points"),
         (base(&cid.to_string(), "a", "1.5", "1", "jpg"), "size"),

@@ -19,7 +19,6 @@ use crate::upload::receive::{self, Outcome, Plan};
 use crate::upload::target::Part;
 use std::path::{Path, PathBuf};
 
-
 /// memo longer than this many code points is silently dropped (protocol §4.15).
 const MEMO_MAX: usize = 1024;
 

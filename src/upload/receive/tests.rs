@@ -1,3 +1,6 @@
+//! Unit tests of `receive`: part dispatch, touched/marked bookkeeping, the failure kinds and
+//! their protocol codes, over in-memory multipart bodies and a temporary directory.
+
 use super::*;
 use std::path::Path;
 
