@@ -9,6 +9,7 @@ use crate::error::ApiError;
 use crate::session::Sessions;
 use crate::shares::Shares;
 use crate::thumbs::Thumbnails;
+use crate::upload::UploadLocks;
 use rusqlite::Connection;
 use std::sync::{Mutex, MutexGuard};
 
@@ -20,6 +21,8 @@ pub struct App {
     /// Serialises the requests that reshape the catalog tree on disk and in the database
     /// (create/move/delete catalogs, delete files; protocol §3.8).
     pub tree_lock: Mutex<()>,
+    /// File ids with an upload in progress (protocol §3.8).
+    pub uploads: UploadLocks,
 }
 
 impl App {
@@ -27,7 +30,7 @@ impl App {
         let sessions = Sessions::new(config.online_threshold, config.online_timeout);
         let shares = Shares::new(config.share_url_threshold, config.share_url_timeout);
         let thumbnails = Thumbnails::new(config.ffmpeg.clone());
-        App { config, sessions, shares, thumbnails, tree_lock: Mutex::new(()) }
+        App { config, sessions, shares, thumbnails, tree_lock: Mutex::new(()), uploads: UploadLocks::new() }
     }
 
     /// Holds the tree lock until the guard is dropped. A panic while holding it (caught by the

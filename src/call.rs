@@ -17,6 +17,8 @@ pub struct Call<'r> {
     path: String,
     query: String,
     params: Option<Params>,
+    /// True once the body reader was handed out (which answers `Expect: 100-continue`).
+    body_used: bool,
 }
 
 impl<'r> Call<'r> {
@@ -26,7 +28,7 @@ impl<'r> Call<'r> {
             Some((p, q)) => (p.to_string(), q.to_string()),
             None => (url, String::new()),
         };
-        Call { request, path, query, params: None }
+        Call { request, path, query, params: None, body_used: false }
     }
 
     pub fn path(&self) -> &str {
@@ -89,7 +91,7 @@ impl<'r> Call<'r> {
     /// The whole body as text when it is at most PARAM_BODY_LIMIT bytes.
     fn read_small_body(&mut self) -> Option<String> {
         let mut body = Vec::new();
-        let reader = self.request.as_reader();
+        let reader = self.reader();
         reader.take(PARAM_BODY_LIMIT + 1).read_to_end(&mut body).ok()?;
         if body.len() as u64 > PARAM_BODY_LIMIT {
             return None;
@@ -100,7 +102,7 @@ impl<'r> Call<'r> {
     /// The non-file fields of a multipart body (file parts are skipped), bounded in size.
     fn read_multipart_fields(&mut self, boundary: &str) -> Vec<(String, String)> {
         let mut fields = Vec::new();
-        let body = self.request.as_reader().take(PARAM_BODY_LIMIT);
+        let body = self.reader().take(PARAM_BODY_LIMIT);
         let mut parts = MultipartReader::new(body, boundary);
         while let Ok(Some(headers)) = parts.next_part() {
             let (Some(name), None) = (headers.name, headers.filename) else { continue };
@@ -115,14 +117,28 @@ impl<'r> Call<'r> {
 
     /// The raw body, for the streaming upload handler.
     pub fn body(&mut self) -> &mut dyn Read {
+        self.reader()
+    }
+
+    fn reader(&mut self) -> &mut dyn Read {
+        self.body_used = true;
         self.request.as_reader()
+    }
+
+    fn expects_continue(&self) -> bool {
+        self.header("Expect").is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"))
     }
 
     /// Reads and discards what is left of the body in bounded chunks, so that tiny_http never
     /// allocates a buffer of the declared length. Errors (client gone) just end the drain.
+    /// A client waiting for `100 Continue` whose body was never asked for is answered without
+    /// it: draining would send `100 Continue` and make it upload a body nobody reads.
     pub fn drain_body(&mut self) {
+        if !self.body_used && self.expects_continue() {
+            return;
+        }
         let mut chunk = vec![0u8; DRAIN_CHUNK];
-        let reader = self.request.as_reader();
+        let reader = self.reader();
         while let Ok(n) = reader.read(&mut chunk) {
             if n == 0 {
                 break;

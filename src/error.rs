@@ -9,8 +9,6 @@ use tiny_http::StatusCode;
 pub enum ApiError {
     /// -100: the user has no root folder and the default one could not be set up.
     NoRootFolder,
-    /// -101: the response could not be serialised.
-    Format,
     /// -102: inconsistent database or a server-side failure (I/O, SQLite).
     Data,
     /// -103: deleting catalogs failed.
@@ -52,7 +50,6 @@ impl ApiError {
     pub fn code(self) -> i64 {
         match self {
             ApiError::NoRootFolder => -100,
-            ApiError::Format => -101,
             ApiError::Data => -102,
             ApiError::DeleteFailed => -103,
             ApiError::BadLogin => -10000,
@@ -71,7 +68,6 @@ impl ApiError {
     pub fn message(self) -> &'static str {
         match self {
             ApiError::NoRootFolder => "The server has no root folder set for this user",
-            ApiError::Format => "The server failed to format the response data",
             ApiError::Data => "Database data error",
             ApiError::DeleteFailed => "Delete operation failed",
             ApiError::BadLogin => "Incorrect user name or password",

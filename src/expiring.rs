@@ -73,6 +73,7 @@ impl<V: Clone> ExpiringMap<V> {
         self.entries.remove(key).map(|e| e.value)
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.entries.len()
     }

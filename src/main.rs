@@ -31,6 +31,7 @@ mod shares;
 mod storage;
 mod thumbs;
 mod tree;
+mod upload;
 mod user_root;
 
 use cli::{Command, ScanStep};

@@ -2,7 +2,7 @@
 //! error surface (which HTTP statuses failures get) and the handler. Unknown paths get 404,
 //! known paths with another method 405 with `Allow`; HEAD is answered like GET without a body.
 
-use crate::api::{account, catalogs, downloads, files, thumbnails};
+use crate::api::{account, catalogs, downloads, files, thumbnails, uploads};
 use crate::app::Ctx;
 use crate::call::Call;
 use crate::error::{ApiError, Surface};
@@ -47,7 +47,9 @@ fn lookup(path: &str) -> Option<Endpoint> {
         }
         "/shareFileUrl.icc" => endpoint(Get, downloads::share_url),
         p if has_suffix_route(p, "/shareFile.ic") => endpoint(Get, downloads::shared_file),
+        "/uploadFileInfo.icc" => endpoint(Post, uploads::upload_file_info),
         "/uploadingInfo.icc" => endpoint(Get, files::uploading),
+        "/uploadFile.icc" => endpoint(Post, uploads::upload_file),
         "/deleteFiles.icc" => endpoint(Post, files::delete),
         "/updateFile.icc" => endpoint(Post, files::update),
         _ => return None,

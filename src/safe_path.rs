@@ -121,7 +121,7 @@ pub fn child_of(parent: &Path, name: &str) -> Result<PathBuf, ApiError> {
 /// placeholders): `<YYYY-MM-DD>_<N>` followed by `.S(ext)` when S(ext) is not empty. The date is
 /// the server's local date; N is microseconds since the epoch modulo 10¹⁰. Prefer
 /// `create_unique`, which retries on collisions.
-#[allow(dead_code)] // for uploadFileInfo (upload branch): `<date>_<n>.<ext>` placeholders
+#[cfg(test)]
 pub fn generated_name(prefix: Option<&str>, ext: &str) -> String {
     let (date, n) = stamp();
     name_from(prefix, ext, &date, n)

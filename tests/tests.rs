@@ -14,6 +14,8 @@ mod install;
 mod packaging;
 mod scanner;
 mod thumbnails;
+mod upload_resume;
+mod uploads;
 
 use common::{fixtures, media_dir, scan_config, TestServer};
 use std::path::Path;

@@ -7,6 +7,7 @@ pub mod catalogs;
 pub mod downloads;
 pub mod files;
 pub mod thumbnails;
+pub mod uploads;
 pub mod views;
 
 use crate::app::{Ctx, Viewer};

@@ -7,6 +7,7 @@ pub mod catalogs;
 pub mod edits;
 pub mod files;
 pub mod migrate;
+pub mod uploads;
 pub mod users;
 
 use rusqlite::Connection;

@@ -36,11 +36,6 @@ pub fn by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<User>> 
     conn.prepare_cached(&sql)?.query_row([name], user_from_row).optional()
 }
 
-pub fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<User>> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM User WHERE id = ?1");
-    conn.prepare_cached(&sql)?.query_row([id], user_from_row).optional()
-}
-
 pub fn exists(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT 1 FROM User WHERE id = ?1")?.exists([id])
 }

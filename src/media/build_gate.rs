@@ -27,6 +27,7 @@ pub enum Shared<T> {
     Recheck,
 }
 
+#[cfg(test)]
 impl<T> Shared<T> {
     /// The result, whoever built it; `None` for [`Shared::Recheck`].
     pub fn into_result(self) -> Option<T> {

@@ -7,6 +7,7 @@
 
 pub mod fixtures;
 pub mod http;
+pub mod upload;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -99,6 +100,16 @@ impl TestServer {
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// VmHWM (peak resident set) of the server process in KiB (Linux).
+    pub fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap_or(0)
     }

@@ -68,7 +68,7 @@ fn create_catalog_names_cannot_escape_the_parent_directory() {
         assert_eq!(data["name"], name);
         let dir = new_entry(&before, &entries(&sub_dir));
         assert!(dir.starts_with(prefix) && sub_dir.join(&dir).is_dir(), "{name:?} made {dir:?}");
-        dates.insert(dir.rsplitn(3, '_').nth(1).unwrap().to_string());
+        dates.insert(dir.rsplit('_').nth(1).unwrap().to_string());
     }
     assert_eq!(entries(server.app_dir()), app_before, "nothing new next to the media folders");
     assert_eq!(entries(&server.app_dir().join("terry")), ["a.jpg", "b.png", "notes.txt", "sub"]);
