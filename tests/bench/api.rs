@@ -79,7 +79,13 @@ fn rows_for(name: &str, runs: &[Outcome], reference: Option<&[Outcome]>, static_
             .against("nginx", &nginx)
             .budget(Budget::RatioAtLeast(0.5));
     }
-    vec![throughput, Row::new(format!("{name}: p50 latency"), "ms", &p50), Row::new(format!("{name}: p99 latency"), "ms", &p99)]
+    let max: Vec<f64> = runs.iter().map(|o| o.percentile_ms(100.0)).collect();
+    vec![
+        throughput,
+        Row::new(format!("{name}: p50 latency"), "ms", &p50),
+        Row::new(format!("{name}: p99 latency"), "ms", &p99),
+        Row::new(format!("{name}: max latency"), "ms", &max),
+    ]
 }
 
 /// `b.runs` load runs; fails when any request failed (the figures would be meaningless).
@@ -92,14 +98,15 @@ fn repeat(b: &Bench, label: &str, addr: SocketAddr, extra: &str, paths: &[String
             return Err(format!("{label}: {} of {} requests failed, first: {}", outcome.failed, outcome.ok + outcome.failed, outcome.first_error.unwrap_or_default()));
         }
         progress(&format!(
-            "{label} {}/{}: {} req in {:.2} s, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
+            "{label} {}/{}: {} req in {:.2} s, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms",
             run + 1,
             b.runs,
             outcome.ok,
             outcome.elapsed.as_secs_f64(),
             outcome.rps(),
             outcome.percentile_ms(50.0),
-            outcome.percentile_ms(99.0)
+            outcome.percentile_ms(99.0),
+            outcome.percentile_ms(100.0)
         ));
         runs.push(outcome);
     }

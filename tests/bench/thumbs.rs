@@ -86,16 +86,17 @@ fn vips_ms(vips: &Path, input: &Path, size: u32, out: &Path) -> Result<f64, Stri
 /// Memory rows: peak for one cold 24 MP build per level, during a burst of builds, and during
 /// the burst under 64 clients. Also a row with the burst's wall time.
 pub fn bursts(b: &Bench, setup: &Setup) -> Result<(Vec<Row>, Vec<Row>), String> {
-    let (mut alone, mut loaded, mut wall) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut alone, mut loaded, mut wall, mut after) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut single = [Vec::new(), Vec::new()];
     for run in 0..b.runs {
         for (i, (level, _)) in LEVELS.into_iter().enumerate() {
             single[i].push(single_build(b, setup, level)?);
         }
-        let (peak, seconds) = burst(b, setup, false)?;
+        let (peak, seconds, settled) = burst(b, setup, false)?;
         alone.push(peak);
         wall.push(seconds);
-        let (peak_loaded, _) = burst(b, setup, true)?;
+        after.push(settled);
+        let (peak_loaded, _, _) = burst(b, setup, true)?;
         loaded.push(peak_loaded);
         progress(&format!("thumbnail burst {}/{}: {seconds:.2} s, peak {peak:.1} MiB; with 64 clients peak {peak_loaded:.1} MiB", run + 1, b.runs));
     }
@@ -104,6 +105,7 @@ pub fn bursts(b: &Bench, setup: &Setup) -> Result<(Vec<Row>, Vec<Row>), String> 
         Row::new("peak RSS for one cold 24 MP build, level 0", "MiB", &single[0]),
         Row::new("peak RSS for one cold 24 MP build, level 1", "MiB", &single[1]),
         Row::new(format!("peak RSS during a burst of {n} cold 24 MP thumbnail builds"), "MiB", &alone),
+        Row::new("RSS 0.5 s after that burst (kept by the process)", "MiB", &after),
         Row::new(format!("peak RSS with 64 clients on files.icc + the burst of {n} builds"), "MiB", &loaded).budget(Budget::AtMost(24.0)),
     ];
     let speed = vec![Row::new(format!("burst of {n} cold 24 MP thumbnails requested at once (wall)"), "s", &wall)];
@@ -118,8 +120,9 @@ fn single_build(b: &Bench, setup: &Setup, level: u32) -> Result<f64, String> {
     Ok(server.hwm_kib()? as f64 / MIB)
 }
 
-/// One burst on a fresh server; returns (VmHWM in MiB, burst wall time in s).
-fn burst(b: &Bench, setup: &Setup, with_load: bool) -> Result<(f64, f64), String> {
+/// One burst on a fresh server; returns VmHWM (MiB), the burst's wall time (s) and VmRSS 0.5 s
+/// after it (MiB).
+fn burst(b: &Bench, setup: &Setup, with_load: bool) -> Result<(f64, f64, f64), String> {
     let (server, cookie) = setup.serve(b)?;
     setup.clear_thumbnails()?;
     let paths: Vec<String> =
@@ -140,7 +143,9 @@ fn burst(b: &Bench, setup: &Setup, with_load: bool) -> Result<(f64, f64), String
     if let Some(e) = failures.into_iter().next().or(load_error) {
         return Err(format!("thumbnail burst: {e}"));
     }
-    Ok((server.hwm_kib()? as f64 / MIB, wall.as_secs_f64()))
+    let peak = server.hwm_kib()? as f64 / MIB;
+    std::thread::sleep(Duration::from_millis(500));
+    Ok((peak, wall.as_secs_f64(), server.rss_kib()? as f64 / MIB))
 }
 
 /// Requests every path at once (one connection each); returns the wall time and the failures.
