@@ -109,7 +109,7 @@ fn run() -> Result<usize, String> {
     let thumbnails: Vec<Row> = thumbnails.into_iter().chain(burst_speed).collect();
     let sections = [
         ("Scanner", scanner),
-        ("API (keep-alive clients on the same 2 cores; a run is 600 / 2400 / 6400 requests at c = 1 / 8 / 64, or 8 s)", api_rows),
+        ("API (keep-alive clients on the same 2 cores; a run is 600 / 2400 / 6400 requests at c = 1 / 8 / 64 (nginx: 24000), or 8 s)", api_rows),
         ("Memory (VmRSS / VmHWM of isync serve, all threads)", memory),
         ("Thumbnails (cold, via thumbnail.icc)", thumbnails),
         ("Downloads (page cache warm)", downloads),

@@ -120,7 +120,7 @@ pub fn table(sections: &[(&str, Vec<Row>)]) -> String {
                 Some((name, None)) => format!("{name}: n/a"),
                 None => String::new(),
             };
-            let ratio = row.ratio().map(|r| format!("{r:.2}×")).unwrap_or_default();
+            let ratio = row.ratio().map(|r| format!("{}×", num(r))).unwrap_or_default();
             let _ = writeln!(out, "| {} | {value} | {range} | {reference} | {ratio} | {} |", row.measure, row.verdict());
         }
     }
