@@ -12,7 +12,7 @@ LISTEN ?= 0.0.0.0:5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: help run build release test test-deps test-static
+.PHONY: help run build release test test-deps test-static bench bench-deps
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -51,6 +51,23 @@ test-static: x86_64 aarch64 armv7
 	  echo "== integration suite against $$bin $${runner:+(under $$runner)}"; \
 	  ISYNC_BIN=$(CURDIR)/$$bin ISYNC_RUNNER=$$runner $(CARGO) test --locked --test tests; \
 	done
+
+# ---------------------------------------------------------------- benchmarks
+# Debian packages `make bench` compares against: nginx (downloads and a static file, started by
+# the bench on 127.0.0.1 with its own config) and libvips-tools (vipsthumbnail). The bench
+# (tests/bench/, a cargo [[bench]] with harness = false) installs them itself when run directly.
+BENCH_PACKAGES := nginx libvips-tools
+
+bench-deps:
+	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# Not part of `make test`: prints a Markdown table (medians of BENCH_RUNS=5 runs) on stdout,
+# progress on stderr; takes a few minutes.
+bench: release bench-deps
+	$(CARGO) bench --locked --bench bench
 
 # ---------------------------------------------------------------- static binaries for the board
 # Zig is the cross C compiler and linker (PyPI ziglang + cargo-zigbuild, pinned); rustup gives

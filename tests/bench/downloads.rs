@@ -1,0 +1,63 @@
+//! Downloads: the 1 GiB file in full and a 256 MiB Range from its middle, through downFile.icc
+//! and through nginx (sendfile on) from the same inode, over one keep-alive connection each, the
+//! body counted and discarded. Runs alternate between the two servers so background noise hits
+//! both alike; one untimed download each warms the path first. The file is in the page cache:
+//! this measures the servers, not the disk.
+
+use crate::fixtures::{BLOB_NAME, BLOB_SIZE};
+use crate::http::Conn;
+use crate::nginx::Nginx;
+use crate::report::{Budget, Row};
+use crate::setup::Setup;
+use crate::{progress, Bench};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+const RANGE_START: u64 = 384 << 20;
+const RANGE_LEN: u64 = 256 << 20;
+
+struct Target {
+    addr: SocketAddr,
+    path: String,
+    cookie: String,
+}
+
+pub fn bench(b: &Bench, setup: &Setup, nginx: &Nginx) -> Result<Vec<Row>, String> {
+    let (server, cookie) = setup.serve(b)?;
+    let ours = Target { addr: server.addr, path: format!("/downFile.icc?id={}", setup.blob), cookie };
+    let theirs = Target { addr: nginx.addr, path: format!("/{BLOB_NAME}"), cookie: String::new() };
+    let range = format!("Range: bytes={RANGE_START}-{}\r\n", RANGE_START + RANGE_LEN - 1);
+    let cases = [("full 1 GiB download", "", 200, BLOB_SIZE), ("256 MiB Range from the middle", range.as_str(), 206, RANGE_LEN)];
+    // Loopback transfers of this size are short and noisy; three times the runs cost seconds.
+    let rounds = b.runs * 3;
+    let mut rows = Vec::new();
+    for (label, header, status, length) in cases {
+        let (mut isync, mut reference) = (Vec::new(), Vec::new());
+        for round in 0..=rounds {
+            let a = fetch(&ours, header, status, length)?;
+            let n = fetch(&theirs, header, status, length)?;
+            if round > 0 {
+                progress(&format!("{label} {round}/{rounds}: isync {a:.0} MB/s, nginx {n:.0} MB/s"));
+                isync.push(a);
+                reference.push(n);
+            }
+        }
+        rows.push(Row::new(label, "MB/s", &isync).against("nginx", &reference).budget(Budget::RatioAtLeast(0.9)));
+    }
+    Ok(rows)
+}
+
+/// One download on a new connection, checked for status and length; MB/s (10^6 bytes).
+fn fetch(target: &Target, range: &str, status: u16, length: u64) -> Result<f64, String> {
+    let extra = format!("{}{range}", target.cookie);
+    let mut conn = Conn::new(target.addr);
+    conn.connect().map_err(|e| format!("connect {}: {e}", target.addr))?;
+    let mut received = 0u64;
+    let started = Instant::now();
+    let head = conn.send("GET", &target.path, &extra, b"", &mut |chunk| received += chunk.len() as u64).map_err(|e| format!("GET {}: {e}", target.path))?;
+    let seconds = started.elapsed().as_secs_f64();
+    if head.status != status || received != length {
+        return Err(format!("GET {} ({range:?}): HTTP {} with {received} bytes, expected {status} with {length}", target.path, head.status));
+    }
+    Ok(length as f64 / seconds / 1e6)
+}
