@@ -15,6 +15,7 @@ mod first_run;
 mod httpdate;
 mod install;
 mod json;
+mod listener;
 mod logging;
 mod media;
 mod multipart;

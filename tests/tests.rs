@@ -6,6 +6,7 @@ mod common;
 mod account;
 mod catalogs;
 mod cli;
+mod connections;
 mod downloads;
 mod edits;
 mod files;
