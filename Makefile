@@ -12,6 +12,11 @@ LISTEN ?= 0.0.0.0:5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
+# $(call apt_install,PACKAGES): installs the Debian packages that are missing, and only those.
+apt_install = missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing >/dev/null; fi
+
 .PHONY: help run build release test test-deps test-static bench bench-deps
 
 help:
@@ -33,10 +38,7 @@ run: release
 TEST_PACKAGES := ffmpeg qemu-user-static shellcheck file systemd
 
 test-deps:
-	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+	@$(call apt_install,$(TEST_PACKAGES))
 
 # The whole suite runs four times: unit and integration tests on the host build, then the
 # integration suite against each static release binary (x86_64 natively, aarch64 and armv7
@@ -59,15 +61,12 @@ test-static: x86_64 aarch64 armv7
 BENCH_PACKAGES := nginx libvips-tools
 
 bench-deps:
-	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+	@$(call apt_install,$(BENCH_PACKAGES))
 
 # Not part of `make test`: prints a Markdown table (medians of BENCH_RUNS=5 runs) on stdout,
-# progress on stderr; takes a few minutes.
-bench: release bench-deps
-	$(CARGO) bench --locked --bench bench
+# progress on stderr; takes a few minutes. It measures the static musl binary that ships.
+bench: x86_64 bench-deps
+	ISYNC_BIN=$(CURDIR)/$(BIN_X64) $(CARGO) bench --locked --bench bench
 
 # ---------------------------------------------------------------- static binaries for the board
 # Zig is the cross C compiler and linker (PyPI ziglang + cargo-zigbuild, pinned); rustup gives
