@@ -65,7 +65,7 @@ pub fn start_keeper(local: SocketAddr) -> Result<(), String> {
 }
 
 fn timeval(duration: Duration) -> libc::timeval {
-    libc::timeval { tv_sec: duration.as_secs() as libc::time_t, tv_usec: 0 }
+    libc::timeval { tv_sec: duration.as_secs() as _, tv_usec: 0 }
 }
 
 fn setsockopt<T>(fd: libc::c_int, level: libc::c_int, name: libc::c_int, value: &T) -> bool {

@@ -187,7 +187,7 @@ fn stamp() -> (String, u128) {
 
 /// `YYYY-MM-DD` of `unix_seconds` in the server's time zone, or in UTC if that is unknown.
 fn local_date(unix_seconds: i64) -> String {
-    let time = unix_seconds as libc::time_t;
+    let time = unix_seconds as _; // libc's time_t: 32 bits on 32-bit musl targets
     // SAFETY: an all-zero `tm` is a valid value (integers and a null zone pointer), and
     // localtime_r only writes into the `tm` we own; both pointers live across the call.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
