@@ -81,7 +81,7 @@ fn serve_one(mut request: tiny_http::Request, app: &App, conn: &mut rusqlite::Co
     };
     let status = reply.status();
     let response = reply.into_response();
-    let bytes = response.data_length().unwrap_or(0);
+    let bytes = response.data_length();
     if let Err(e) = response.send(request) {
         log::debug!("{method} {path}: client went away: {e}");
     }

@@ -154,3 +154,33 @@ fn share_links_expire_after_share_url_timeout_without_use() {
     std::thread::sleep(std::time::Duration::from_millis(3200));
     assert_eq!(client.get(&format!("/shareFile.icc?shareKey={key}")).code(), -10003);
 }
+
+#[test]
+fn a_keep_alive_connection_carries_a_download_and_then_the_next_request() {
+    use std::io::{Read, Write};
+    let server = family_library();
+    let mut client = server.client();
+    client.login("terry", "123");
+    let id = file_id(&mut client, "notes.txt");
+    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let cookie = client.cookie.clone().unwrap();
+    let request = format!("GET /downFile.icc?id={id} HTTP/1.1\r\nHost: x\r\nCookie: session={cookie}\r\nRange: bytes=6-\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    let mut byte = [0u8; 1];
+    while !response.ends_with(b"\r\n\r\n") {
+        assert_eq!(stream.read(&mut byte).unwrap(), 1);
+        response.push(byte[0]);
+    }
+    let head = String::from_utf8(response).unwrap();
+    assert!(head.starts_with("HTTP/1.1 206 Partial Content\r\n"), "{head}");
+    assert!(head.contains("Content-Length: 5\r\n") && head.contains("Content-Range: bytes 6-10/11\r\n"), "{head}");
+    let mut body = [0u8; 5];
+    stream.read_exact(&mut body).unwrap();
+    assert_eq!(&body, b"notes");
+    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest).unwrap();
+    assert!(rest.starts_with(b"HTTP/1.1 200") && rest.ends_with(b"hello world"), "{}", String::from_utf8_lossy(&rest));
+}
