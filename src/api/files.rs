@@ -96,14 +96,6 @@ fn file_edit(params: &Params) -> FileEdit {
         create_time: params.timestamp("createTime"),
         import_time: params.timestamp("importTime"),
         last_modify_time: params.timestamp("lastModifyTime"),
-        duration: params.float("duration"),
-        width: params.int("width"),
-        height: params.int("height"),
-        orientation: params.int("orientation"),
-        longitude: params.float("longitude"),
-        latitude: params.float("latitude"),
-        memo: params.string_of_length("memo", 0, 1024),
-        help_int: params.int("helpInt"),
-        help_text: params.string("helpText"),
+        details: super::file_details(params),
     }
 }

@@ -64,3 +64,21 @@ fn upload_sizes(ctx: &Ctx, row: &FileRow) -> Result<UploadSizes, ApiError> {
         screen: storage::size_or_zero(&storage::thumb_file(thumbs, row.real_catalog_id, row.id, Level::Screen)),
     })
 }
+
+/// memo longer than this many code points is silently dropped (protocol §4.15, §4.19).
+const MEMO_MAX: usize = 1024;
+
+/// The optional details uploadFileInfo and updateFile share; invalid values count as absent.
+pub fn file_details(params: &crate::params::Params) -> db::files::Details {
+    db::files::Details {
+        duration: params.float("duration"),
+        width: params.int("width"),
+        height: params.int("height"),
+        orientation: params.int("orientation"),
+        longitude: params.float("longitude"),
+        latitude: params.float("latitude"),
+        memo: params.string_of_length("memo", 0, MEMO_MAX),
+        help_int: params.int("helpInt"),
+        help_text: params.string("helpText"),
+    }
+}

@@ -19,8 +19,6 @@ use crate::upload::receive::{self, Outcome, Plan};
 use crate::upload::target::Part;
 use std::path::{Path, PathBuf};
 
-/// memo longer than this many code points is silently dropped (protocol §4.15).
-const MEMO_MAX: usize = 1024;
 
 pub fn upload_file_info(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let viewer = ctx.authenticate(call)?;
@@ -65,15 +63,7 @@ fn declared_upload(params: &Params, now: i64) -> Result<NewUpload, ApiError> {
         import_time: params.timestamp("importTime").unwrap_or(now),
         last_modify_time: params.timestamp("lastModifyTime").unwrap_or(now),
         upload_time: now,
-        duration: params.float("duration"),
-        width: params.int("width"),
-        height: params.int("height"),
-        orientation: params.int("orientation"),
-        longitude: params.float("longitude"),
-        latitude: params.float("latitude"),
-        memo: params.string_of_length("memo", 0, MEMO_MAX),
-        help_int: params.int("helpInt"),
-        help_text: params.string("helpText"),
+        details: super::file_details(params),
         ..NewUpload::default()
     })
 }

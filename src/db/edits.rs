@@ -5,7 +5,7 @@
 //! terminates. Visibility and the order of the steps are the caller's business, not this module's.
 
 use super::catalogs::{self, Catalog};
-use super::files::{self, FileRow};
+use super::files::{self, Details, FileRow};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection};
 
@@ -174,15 +174,7 @@ pub struct FileEdit {
     pub create_time: Option<i64>,
     pub import_time: Option<i64>,
     pub last_modify_time: Option<i64>,
-    pub duration: Option<f64>,
-    pub width: Option<i64>,
-    pub height: Option<i64>,
-    pub orientation: Option<i64>,
-    pub longitude: Option<f64>,
-    pub latitude: Option<f64>,
-    pub memo: Option<String>,
-    pub help_int: Option<i64>,
-    pub help_text: Option<String>,
+    pub details: Details,
 }
 
 impl FileEdit {
@@ -202,15 +194,15 @@ impl FileEdit {
             ("statusForScreen", int(self.status_for_screen)),
             ("createTime", int(self.create_time)),
             ("importTime", int(self.import_time)),
-            ("duration", real(self.duration)),
-            ("width", int(self.width)),
-            ("height", int(self.height)),
-            ("orientation", int(self.orientation)),
-            ("longitude", real(self.longitude)),
-            ("latitude", real(self.latitude)),
-            ("memo", text(&self.memo)),
-            ("helpInt", int(self.help_int)),
-            ("helpText", text(&self.help_text)),
+            ("duration", real(self.details.duration)),
+            ("width", int(self.details.width)),
+            ("height", int(self.details.height)),
+            ("orientation", int(self.details.orientation)),
+            ("longitude", real(self.details.longitude)),
+            ("latitude", real(self.details.latitude)),
+            ("memo", text(&self.details.memo)),
+            ("helpInt", int(self.details.help_int)),
+            ("helpText", text(&self.details.help_text)),
         ];
         columns.into_iter().filter_map(|(column, value)| Some((column, value?))).collect()
     }

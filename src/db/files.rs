@@ -83,6 +83,21 @@ pub fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<FileRow>> {
     conn.prepare_cached(&sql)?.query_row([id], from_row).optional()
 }
 
+/// The optional, client-described columns that uploadFileInfo and updateFile both take
+/// (protocol §4.15, §4.19); None = not given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Details {
+    pub duration: Option<f64>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub orientation: Option<i64>,
+    pub longitude: Option<f64>,
+    pub latitude: Option<f64>,
+    pub memo: Option<String>,
+    pub help_int: Option<i64>,
+    pub help_text: Option<String>,
+}
+
 /// The filter of files.icc (protocol §4.10), already validated.
 #[derive(Debug, Clone)]
 pub struct Listing {

@@ -3,6 +3,7 @@
 //! touched. Status changes are committed with `synchronous=FULL`, because the upload's
 //! crash-safety argument (see `upload`) depends on them being durable before the next step.
 
+use super::files::Details;
 use rusqlite::{params, Connection};
 
 /// A row registered by uploadFileInfo; `name` and `ext` are stored as the client gave them.
@@ -22,19 +23,12 @@ pub struct NewUpload {
     pub upload_time: i64,
     pub import_time: i64,
     pub last_modify_time: i64,
-    pub duration: Option<f64>,
-    pub width: Option<i64>,
-    pub height: Option<i64>,
-    pub orientation: Option<i64>,
-    pub longitude: Option<f64>,
-    pub latitude: Option<f64>,
-    pub memo: Option<String>,
-    pub help_int: Option<i64>,
-    pub help_text: Option<String>,
+    pub details: Details,
 }
 
 /// Inserts the row (statusForOrigin = 2, catalogId = realCatalogId) and returns its id.
 pub fn insert(conn: &Connection, f: &NewUpload) -> rusqlite::Result<i64> {
+    let d = &f.details;
     conn.prepare_cached(
         "INSERT INTO Files(uploadUserId, rootCatalogId, catalogId, realCatalogId, fileName, name, ext, size, type, \
          statusForThumb, statusForScreen, statusForOrigin, createTime, uploadTime, importTime, lastModifyTime, \
@@ -45,7 +39,7 @@ pub fn insert(conn: &Connection, f: &NewUpload) -> rusqlite::Result<i64> {
     .execute(params![
         f.upload_user_id, f.root_catalog_id, f.catalog_id, f.file_name, f.name, f.ext, f.size, f.file_type,
         f.status_for_thumb, f.status_for_screen, f.create_time, f.upload_time, f.import_time, f.last_modify_time,
-        f.duration, f.width, f.height, f.orientation, f.longitude, f.latitude, f.memo, f.help_int, f.help_text
+        d.duration, d.width, d.height, d.orientation, d.longitude, d.latitude, d.memo, d.help_int, d.help_text
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -108,7 +102,7 @@ mod tests {
     fn an_upload_row_starts_with_the_origin_uploading_and_keeps_client_values() {
         let (_dir, conn) = database();
         let new = NewUpload { catalog_id: 4, file_name: "x.mp4".into(), ext: "../MP4".into(), status_for_thumb: 2,
-            size: 10, longitude: Some(8.5), ..NewUpload::default() };
+            size: 10, details: Details { longitude: Some(8.5), ..Details::default() }, ..NewUpload::default() };
         let id = insert(&conn, &new).unwrap();
         let row = crate::db::files::by_id(&conn, id).unwrap().unwrap();
         assert_eq!((row.status_for_origin, row.status_for_thumb, row.status_for_screen), (2, 2, 0));
