@@ -1,7 +1,7 @@
 //! `isync`: the command line, the settings, logging, then the server, the scanner or the
 //! configuration tool. Start-up failures print one line and exit non-zero.
 
-mod alloc_guard;
+mod allocator;
 mod api;
 mod app;
 mod call;
@@ -41,7 +41,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[global_allocator]
-static ALLOCATOR: alloc_guard::Allocator = alloc_guard::Allocator;
+static ALLOCATOR: allocator::Allocator = allocator::Allocator;
 
 fn main() -> ExitCode {
     let cli = match cli::parse(std::env::args_os().skip(1).collect()) {
