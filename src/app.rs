@@ -23,6 +23,7 @@ pub struct App {
     pub tree_lock: Mutex<()>,
     /// File ids with an upload in progress (protocol §3.8).
     pub uploads: UploadLocks,
+    pub listing_totals: db::files::ListingTotals,
 }
 
 impl App {
@@ -30,7 +31,7 @@ impl App {
         let sessions = Sessions::new(config.online_threshold, config.online_timeout);
         let shares = Shares::new(config.share_url_threshold, config.share_url_timeout);
         let thumbnails = Thumbnails::new(config.ffmpeg.clone());
-        App { config, sessions, shares, thumbnails, tree_lock: Mutex::new(()), uploads: UploadLocks::new() }
+        App { config, sessions, shares, thumbnails, tree_lock: Mutex::new(()), uploads: UploadLocks::new(), listing_totals: Default::default() }
     }
 
     /// Holds the tree lock until the guard is dropped. A panic while holding it (caught by the

@@ -97,6 +97,32 @@ fn paging_counts_pages_and_clamps_max_per_page() {
 }
 
 #[test]
+fn page_counts_follow_deletions_and_a_scan_run_beside_the_server() {
+    let server = crate::common::TestServer::start_with(|dir| {
+        let media = crate::common::media_dir(dir, "many");
+        for i in 0..25 {
+            std::fs::write(media.join(format!("f{i:02}.txt")), b"x").unwrap();
+        }
+        crate::common::scan_config(dir, &[("terry", "123", &[media.as_path()])]);
+    });
+    let mut client = server.client();
+    client.login("terry", "123");
+    let page_count = |client: &mut crate::common::Client| client.get("/files.icc?pageIndex=0&maxPerPage=10").data()["page"]["pageCount"].as_i64();
+    assert_eq!(page_count(&mut client), Some(3));
+    let ids: Vec<String> = client.get("/files.icc?pageIndex=0&maxPerPage=10").data()["list"]
+        .as_array().unwrap().iter().take(6).map(|f| f["id"].to_string()).collect();
+    assert_eq!(client.post_form("/deleteFiles.icc", &format!("ids={}", ids.join(","))).data(), "OK");
+    assert_eq!(page_count(&mut client), Some(2), "19 files left");
+    let media = server.app_dir().join("many");
+    for i in 0..12 {
+        std::fs::write(media.join(format!("g{i:02}.txt")), b"y").unwrap();
+    }
+    let (code, _, stderr) = crate::common::run_isync(server.app_dir(), &["scan"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(page_count(&mut client), Some(4), "31 files after the scan");
+}
+
+#[test]
 fn another_users_files_never_show_up() {
     let server = family_library();
     let mut anna = server.client();

@@ -33,7 +33,7 @@ pub fn list(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         offset: page_index.saturating_mul(per_page),
         limit: per_page,
     };
-    let (rows, total) = db::files::list(ctx.db, &listing)?;
+    let (rows, total) = db::files::list(ctx.db, &ctx.app.listing_totals, &listing)?;
     let list = json::array(rows.iter().map(|row| views::file_info(row, views::UploadSizes::default())));
     let page_count = (total + per_page - 1) / per_page;
     let data = JsonObject::new()

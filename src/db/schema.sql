@@ -76,3 +76,15 @@ CREATE INDEX IF NOT EXISTS files_by_upload_time ON Files(uploadTime);
 CREATE INDEX IF NOT EXISTS files_by_size ON Files(size);
 CREATE INDEX IF NOT EXISTS files_by_duration ON Files(duration);
 CREATE INDEX IF NOT EXISTS files_by_dimensions ON Files(width, height);
+
+-- Bumped by every change to Files that can change a files.icc listing, whichever connection or
+-- process (the scanner) makes it: files.icc reuses a listing's total while it stays the same.
+CREATE TABLE IF NOT EXISTS FilesGeneration(id integer PRIMARY KEY CHECK (id = 1), n integer NOT NULL);
+INSERT OR IGNORE INTO FilesGeneration(id, n) VALUES (1, 0);
+CREATE TRIGGER IF NOT EXISTS files_generation_on_insert AFTER INSERT ON Files
+BEGIN UPDATE FilesGeneration SET n = n + 1; END;
+CREATE TRIGGER IF NOT EXISTS files_generation_on_delete AFTER DELETE ON Files
+BEGIN UPDATE FilesGeneration SET n = n + 1; END;
+CREATE TRIGGER IF NOT EXISTS files_generation_on_update
+AFTER UPDATE OF rootCatalogId, catalogId, type, uploadUserId, statusForThumb, statusForScreen, statusForOrigin ON Files
+BEGIN UPDATE FilesGeneration SET n = n + 1; END;
