@@ -58,6 +58,7 @@ fn worker(server: &tiny_http::Server, app: &App) {
                 std::process::exit(1);
             }
         };
+        listener::note_request();
         let outcome = catch_unwind(AssertUnwindSafe(|| serve_one(request, app, &mut conn)));
         if outcome.is_err() {
             log::error!("a request panicked while its connection was being closed");

@@ -143,3 +143,48 @@ fn check_static(addr: SocketAddr, size: usize) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// After this long without connections tiny_http's thread pool is back to its 4 standing threads.
+const POOL_IDLE: Duration = Duration::from_secs(6);
+
+/// New connections in a burst after a quiet spell, like a phone opening its connections to show
+/// a grid of thumbnails: `clients` connections opened at once, each timed from its connect to
+/// the end of its first catalogs.icc answer; the row is the slowest of them.
+pub fn connection_bursts(b: &Bench, setup: &Setup) -> Result<Vec<Row>, String> {
+    let (server, cookie) = setup.serve(b)?;
+    let path = format!("/catalogs.icc?pids={}", setup.photos_root);
+    let mut rows = Vec::new();
+    for clients in [8, 64] {
+        let mut slowest = Vec::new();
+        for run in 0..b.runs {
+            std::thread::sleep(POOL_IDLE);
+            let ms = slowest_first_answer(server.addr, &cookie, &path, clients)?;
+            progress(&format!("burst of {clients} new connections {}/{}: slowest first answer {ms:.1} ms", run + 1, b.runs));
+            slowest.push(ms);
+        }
+        rows.push(Row::new(format!("{clients} new connections at once after {} s idle: slowest first answer", POOL_IDLE.as_secs()), "ms", &slowest));
+    }
+    Ok(rows)
+}
+
+fn slowest_first_answer(addr: SocketAddr, cookie: &str, path: &str, clients: usize) -> Result<f64, String> {
+    let barrier = std::sync::Barrier::new(clients);
+    let times: Vec<Result<f64, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..clients)
+            .map(|_| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    barrier.wait();
+                    let started = std::time::Instant::now();
+                    match Conn::new(addr).get(path, cookie) {
+                        Ok((head, _)) if head.status == 200 => Ok(started.elapsed().as_secs_f64() * 1000.0),
+                        Ok((head, _)) => Err(format!("GET {path}: HTTP {}", head.status)),
+                        Err(e) => Err(format!("GET {path}: {e}")),
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("client thread panicked".into()))).collect()
+    });
+    times.into_iter().try_fold(0.0, |slowest: f64, t| t.map(|ms| slowest.max(ms)))
+}

@@ -97,6 +97,8 @@ fn run() -> Result<usize, String> {
         Ok((rows, memory)) => (rows, vec![memory]),
         Err(e) => (attempt("API", Err(e)), Vec::new()),
     };
+    let bursts = attempt("connection bursts", api::connection_bursts(&b, &setup));
+    let api_rows: Vec<Row> = api_rows.into_iter().chain(bursts).collect();
     let thumbnails = attempt("thumbnails", thumbs::cold_builds(&b, &setup));
     let (burst_memory, burst_speed) = match thumbs::bursts(&b, &setup) {
         Ok(pair) => pair,
