@@ -47,9 +47,12 @@ fn tier(size: usize, align: usize) -> Tier {
 
 pub struct Allocator;
 
+// The methods are out of line: inlined at every allocation site under fat LTO, the three-way
+// dispatch added 356 KB to the x86_64 binary (4.27 MB instead of 3.91 MB).
 // SAFETY: every block is released by the allocator that made it (see the module comment);
 // realloc within one tier is that allocator's realloc, across tiers a copy.
 unsafe impl GlobalAlloc for Allocator {
+    #[inline(never)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         match tier(layout.size(), layout.align()) {
             Tier::Musl => System.alloc(layout),
@@ -58,6 +61,7 @@ unsafe impl GlobalAlloc for Allocator {
         }
     }
 
+    #[inline(never)]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         match tier(layout.size(), layout.align()) {
             Tier::Musl => System.alloc_zeroed(layout),
@@ -66,6 +70,7 @@ unsafe impl GlobalAlloc for Allocator {
         }
     }
 
+    #[inline(never)]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         match tier(layout.size(), layout.align()) {
             Tier::Musl => System.dealloc(ptr, layout),
@@ -76,6 +81,7 @@ unsafe impl GlobalAlloc for Allocator {
         }
     }
 
+    #[inline(never)]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let from = tier(layout.size(), layout.align());
         match from {
