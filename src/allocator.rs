@@ -28,7 +28,7 @@ const MEDIUM: std::ops::Range<usize> = (48 << 10)..(256 << 10);
 /// Blocks at least this large bypass both allocators.
 const HUGE: usize = 256 << 20;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum Tier {
     Musl,
     Mimalloc,
@@ -83,12 +83,10 @@ unsafe impl GlobalAlloc for Allocator {
 
     #[inline(never)]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let from = tier(layout.size(), layout.align());
-        match from {
-            _ if from != tier(new_size, layout.align()) => {}
-            Tier::Musl => return System.realloc(ptr, layout, new_size),
-            Tier::Mimalloc => return mimalloc::MiMalloc.realloc(ptr, layout, new_size),
-            Tier::Huge => {}
+        match (tier(layout.size(), layout.align()), tier(new_size, layout.align())) {
+            (Tier::Musl, Tier::Musl) => return System.realloc(ptr, layout, new_size),
+            (Tier::Mimalloc, Tier::Mimalloc) => return mimalloc::MiMalloc.realloc(ptr, layout, new_size),
+            _ => {} // across tiers, or huge to huge: a new block and a copy
         }
         let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
         let new_ptr = self.alloc(new_layout);

@@ -79,13 +79,13 @@ pub fn start_keeper(local: SocketAddr) -> Result<(), String> {
         _ => local,
     };
     let keeper = move || loop {
-        let busy = REQUESTS_SEEN.swap(false, Ordering::Relaxed);
-        let (period, connects) = if busy { (BUSY_PERIOD, BUSY_CONNECTS) } else { (IDLE_PERIOD, 1) };
-        if busy {
-            std::thread::sleep(period);
+        let connects = if REQUESTS_SEEN.swap(false, Ordering::Relaxed) {
+            std::thread::sleep(BUSY_PERIOD);
+            BUSY_CONNECTS
         } else {
-            std::thread::park_timeout(period); // note_request cuts it short
-        }
+            std::thread::park_timeout(IDLE_PERIOD); // note_request cuts it short
+            1
+        };
         for _ in 0..connects {
             if let Err(e) = TcpStream::connect_timeout(&target, IDLE_PERIOD) {
                 log::warn!("listener keeper cannot reach {target}: {e}");

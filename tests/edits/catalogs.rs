@@ -1,7 +1,7 @@
 //! createCatalog and updateCatalog: directories on disk, sanitised names, parameter rules,
 //! renames, moves inside and across roots, cycles and root moves, invisible ids.
 
-use super::{catalog_info, catalog_named, download, enc, entries, file_names, logged_in, root_named, shared_library};
+use super::{catalog_info, catalog_named, download, enc, entries, file_names, logged_in, root_named, shared_library, terry_with_tree};
 use crate::{family_library, file_id};
 
 /// The single entry of `after` that is not in `before`.
@@ -192,10 +192,7 @@ fn update_catalog_refuses_cycles_and_root_moves_with_minus_10003() {
 #[test]
 fn moving_a_catalog_within_its_root_changes_only_its_parent() {
     let server = family_library();
-    let mut client = logged_in(&server, "terry", "123");
-    let root = root_named(&mut client, "terry");
-    let sub = catalog_named(&mut client, root, "sub")["id"].as_i64().unwrap();
-    let deeper = catalog_named(&mut client, sub, "deeper")["id"].as_i64().unwrap();
+    let (mut client, [root, sub, deeper]) = terry_with_tree(&server);
     let trip = client.post_form("/createCatalog.icc", &format!("parentId={root}&name=Trip")).data()["id"].as_i64().unwrap();
     let moved = client.post_form("/updateCatalog.icc", &format!("id={deeper}&parentId={trip}")).data();
     assert_eq!((moved["parentId"].as_i64(), moved["rootId"].as_i64()), (Some(trip), Some(root)));

@@ -1,7 +1,7 @@
 //! deleteCatalog (protocol §4.8): subtrees, rescued catalogs and files, moved-in files, roots and
 //! associations, symlinks, hostile display names, foreign ids.
 
-use super::{catalog_info, catalog_named, download, enc, entries, file_names, logged_in, put_thumb, root_named, shared_library, thumb_root};
+use super::{catalog_info, catalog_named, download, enc, entries, file_names, logged_in, put_thumb, root_named, shared_library, terry_with_tree, thumb_root};
 use crate::common::{fixtures, media_dir, scan_config, TestServer};
 use crate::{family_library, file_id};
 use std::os::unix::fs::symlink;
@@ -9,10 +9,7 @@ use std::os::unix::fs::symlink;
 #[test]
 fn deleting_a_catalog_removes_its_subtree_rows_thumbnails_and_directories() {
     let server = family_library();
-    let mut client = logged_in(&server, "terry", "123");
-    let root = root_named(&mut client, "terry");
-    let sub = catalog_named(&mut client, root, "sub")["id"].as_i64().unwrap();
-    let deeper = catalog_named(&mut client, sub, "deeper")["id"].as_i64().unwrap();
+    let (mut client, [_, sub, deeper]) = terry_with_tree(&server);
     let (c, d) = (file_id(&mut client, "c.gif"), file_id(&mut client, "d.jpg"));
     let thumbs = [put_thumb(&server, sub, c, false, b"t"), put_thumb(&server, sub, c, true, b"s"), put_thumb(&server, deeper, d, false, b"t")];
     assert_eq!(client.post_form("/deleteCatalog.icc", &format!("ids={sub}")).data(), "OK");
@@ -30,10 +27,7 @@ fn deleting_a_catalog_removes_its_subtree_rows_thumbnails_and_directories() {
 fn deleting_nested_catalogs_rescues_what_was_moved_out_and_deletes_what_was_moved_in() {
     let server = family_library();
     let terry_dir = server.app_dir().join("terry");
-    let mut client = logged_in(&server, "terry", "123");
-    let root = root_named(&mut client, "terry");
-    let sub = catalog_named(&mut client, root, "sub")["id"].as_i64().unwrap();
-    let deeper = catalog_named(&mut client, sub, "deeper")["id"].as_i64().unwrap();
+    let (mut client, [root, sub, deeper]) = terry_with_tree(&server);
     let (a, c, d) = (file_id(&mut client, "a.jpg"), file_id(&mut client, "c.gif"), file_id(&mut client, "d.jpg"));
     let (gif, jpeg) = (std::fs::read(terry_dir.join("sub/c.gif")).unwrap(), std::fs::read(terry_dir.join("sub/deeper/d.jpg")).unwrap());
     client.post_form("/updateFile.icc", &format!("id={a}&catalogId={sub}")).data(); // moved in
@@ -67,10 +61,7 @@ fn deleting_nested_catalogs_rescues_what_was_moved_out_and_deletes_what_was_move
 fn rescued_catalogs_and_relocated_files_with_hostile_names_stay_inside_their_new_parent() {
     let server = family_library();
     let terry_dir = server.app_dir().join("terry");
-    let mut client = logged_in(&server, "terry", "123");
-    let root = root_named(&mut client, "terry");
-    let sub = catalog_named(&mut client, root, "sub")["id"].as_i64().unwrap();
-    let deeper = catalog_named(&mut client, sub, "deeper")["id"].as_i64().unwrap();
+    let (mut client, [root, sub, deeper]) = terry_with_tree(&server);
     let trip = client.post_form("/createCatalog.icc", &format!("parentId={sub}&name=Trip")).data()["id"].as_i64().unwrap();
     let hostile = "../../../escape";
     client.post_form("/updateCatalog.icc", &format!("id={deeper}&parentId={root}&name={}", enc(hostile))).data();
@@ -186,10 +177,7 @@ fn a_root_of_another_tree_stored_inside_a_deleted_directory_makes_the_delete_fai
 fn a_failure_half_way_through_a_delete_puts_every_moved_file_back_and_changes_nothing() {
     let server = family_library();
     let terry_dir = server.app_dir().join("terry");
-    let mut client = logged_in(&server, "terry", "123");
-    let root = root_named(&mut client, "terry");
-    let sub = catalog_named(&mut client, root, "sub")["id"].as_i64().unwrap();
-    let deeper = catalog_named(&mut client, sub, "deeper")["id"].as_i64().unwrap();
+    let (mut client, [root, sub, deeper]) = terry_with_tree(&server);
     let c = file_id(&mut client, "c.gif");
     let gone = client.post_form("/createCatalog.icc", &format!("parentId={root}&name=Gone")).data()["id"].as_i64().unwrap();
     client.post_form("/updateCatalog.icc", &format!("id={deeper}&parentId={root}")).data(); // rescued first

@@ -36,6 +36,15 @@ pub fn logged_in(server: &TestServer, user: &str, password: &str) -> Client {
     client
 }
 
+/// terry logged in, with the ids of his root catalog, its `sub` and `sub/deeper`.
+pub fn terry_with_tree(server: &TestServer) -> (Client, [i64; 3]) {
+    let mut client = logged_in(server, "terry", "123");
+    let root = root_named(&mut client, "terry");
+    let sub = catalog_named(&mut client, root, "sub")["id"].as_i64().unwrap();
+    let deeper = catalog_named(&mut client, sub, "deeper")["id"].as_i64().unwrap();
+    (client, [root, sub, deeper])
+}
+
 /// The user's root catalog with this display name.
 pub fn root_named(client: &mut Client, name: &str) -> i64 {
     catalog_named(client, -1, name)["id"].as_i64().unwrap()
