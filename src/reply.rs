@@ -89,7 +89,7 @@ pub struct FileReply {
 impl Reply {
     /// `{"code": 0, "data": …}` with `data` already encoded as JSON.
     pub fn data(json: String) -> Reply {
-        Reply::json(JsonObject::new().int("code", 0).raw("data", &json).finish())
+        Reply::json(JsonObject::with_capacity(json.len() + 24).int("code", 0).raw("data", &json).finish())
     }
 
     /// `{"code": 0}`: success without data.

@@ -36,7 +36,7 @@ pub fn list(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let (rows, total) = db::files::list(ctx.db, &ctx.app.listing_totals, &listing)?;
     let list = json::array(rows.iter().map(|row| views::file_info(row, views::UploadSizes::default())));
     let page_count = (total + per_page - 1) / per_page;
-    let data = JsonObject::new()
+    let data = JsonObject::with_capacity(list.len() + 96)
         .raw("list", &list)
         .raw("page", &views::page_info(page_index, per_page, page_count))
         .finish();
