@@ -1,11 +1,12 @@
 //! The thumbnail cache (protocol §5.2–5.4): builds a missing level-0 or level-1 thumbnail of an
 //! image, GIF or video into `THUMBDIR/<realCatalogId>/thumb[Screen]_<id>` through a temporary
 //! file and a rename, so readers never see partial files. Builds pass through the `BuildGate`:
-//! at most about one per core, and concurrent requests for one thumbnail share one build.
+//! at most about one per core, within a memory budget, and concurrent requests for one
+//! thumbnail share one build.
 //! Deciding *whether* to build (the status table) is the handler's job.
 
 use crate::media::build_gate::{BuildGate, Shared};
-use crate::media::thumbnail::build_image_thumbnail;
+use crate::media::thumbnail::{build_image_thumbnail, build_memory};
 use crate::media::video_frame::{grab_video_frame, FrameError};
 use crate::password::random_hex_128;
 use std::io::{BufWriter, Write};
@@ -13,6 +14,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const VIDEO_FRAME_TIMEOUT: Duration = Duration::from_secs(120);
+/// The pixel memory image builds may hold together. A screen-size preview of a 24 MP photo
+/// holds about 9 MB at its peak: one runs beside grid-size builds, never beside another, so a
+/// burst of them stays within the server's 24 MB peak-RSS budget on any number of cores.
+const BUILD_MEMORY_BUDGET: u64 = 12 << 20;
 
 /// Why a build failed, which decides whether the failure is remembered (status 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +44,7 @@ pub struct Thumbnails {
 impl Thumbnails {
     pub fn new(ffmpeg: PathBuf) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Thumbnails { gate: BuildGate::new(cores), ffmpeg }
+        Thumbnails { gate: BuildGate::new(cores, BUILD_MEMORY_BUDGET), ffmpeg }
     }
 
     /// Makes sure `cache` exists, building it from `source` if needed.
@@ -49,7 +54,10 @@ impl Thumbnails {
             if cache.is_file() {
                 return Ok(());
             }
-            match self.gate.run(&key, || self.build(cache, source)) {
+            // ffmpeg's frame grab runs in its own process; a file that cannot be read fails
+            // in the build, which reports it.
+            let memory = if source.is_video { 0 } else { build_memory(source.path, source.max_box).unwrap_or(0) };
+            match self.gate.run(&key, memory, || self.build(cache, source)) {
                 Shared::Built(result) | Shared::Joined(result) => return result,
                 Shared::Recheck => continue, // the other build panicked: look again
             }

@@ -1,17 +1,22 @@
 //! Concurrency control for thumbnail builds: at most N builds run at once
-//! (N ≈ CPU cores), and concurrent requests for the same key share one build —
-//! the first caller runs it, later callers block until it finishes and get a
-//! clone of its result. std only (one `Mutex` + one `Condvar`), no polling.
+//! (N ≈ CPU cores) and together they may claim at most a memory budget, and
+//! concurrent requests for the same key share one build — the first caller runs
+//! it, later callers block until it finishes and get a clone of its result.
+//! std only (one `Mutex` + one `Condvar`), no polling.
+//!
+//! Each build states the memory it will need; a build that would take the running
+//! builds past the budget waits, unless nothing else runs (so one build larger
+//! than the whole budget still runs, alone). Builds start in the order they
+//! asked, so a large build is not overtaken forever by small ones.
 //!
 //! The gate deliberately does not cache: once a build finishes, its key is
 //! forgotten, so a later call builds again (callers check their cache file
-//! first). It does not queue fairly either: when a slot frees up, whichever
-//! waiting thread wakes first takes it. A panicking build releases its slot and
+//! first). A panicking build releases its slot and
 //! wakes its waiters (with [`Shared::Recheck`]) through a drop guard, and the
 //! panic then continues in the building thread.
 
 use std::any::Any;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 /// What [`BuildGate::run`] hands back.
@@ -52,12 +57,18 @@ struct Slot {
 #[derive(Default)]
 struct State {
     running: usize,
+    /// The memory the running builds stated.
+    memory: u64,
     slots: HashMap<String, Arc<Slot>>,
+    /// Tickets of the callers waiting to start a build, oldest first.
+    queue: VecDeque<u64>,
+    next_ticket: u64,
 }
 
 /// Bounds concurrent builds and merges concurrent builds of the same key.
 pub struct BuildGate {
     max: usize,
+    memory_budget: u64,
     state: Mutex<State>,
     changed: Condvar,
 }
@@ -67,42 +78,59 @@ fn relock<G>(r: Result<G, PoisonError<G>>) -> G {
 }
 
 impl BuildGate {
-    /// A gate running at most `max_concurrent` builds at once (0 counts as 1).
-    pub fn new(max_concurrent: usize) -> Self {
+    /// A gate running at most `max_concurrent` builds at once (0 counts as 1),
+    /// which together state at most `memory_budget` bytes.
+    pub fn new(max_concurrent: usize, memory_budget: u64) -> Self {
         BuildGate {
             max: max_concurrent.max(1),
+            memory_budget,
             state: Mutex::default(),
             changed: Condvar::new(),
         }
     }
 
+    fn admits(&self, st: &State, memory: u64) -> bool {
+        st.running == 0 || (st.running < self.max && st.memory.saturating_add(memory) <= self.memory_budget)
+    }
+
     /// Runs `build` for `key` unless a build of `key` is already running, in
     /// which case this blocks until it finishes and returns its result
-    /// ([`Shared::Joined`]). Blocks while `max_concurrent` builds are running.
+    /// ([`Shared::Joined`]). `build` starts once every earlier caller has
+    /// started or joined, fewer than `max_concurrent` builds run, and `memory`
+    /// fits in what the running builds left of the budget (or nothing runs).
     /// If `build` panics the panic propagates to this caller after the slot
     /// has been released and waiters woken. `build` must not call `run` on the
     /// same gate (it could wait for itself or for a slot it holds).
-    pub fn run<T>(&self, key: &str, build: impl FnOnce() -> T) -> Shared<T>
+    pub fn run<T>(&self, key: &str, memory: u64, build: impl FnOnce() -> T) -> Shared<T>
     where
         T: Clone + Send + Sync + 'static,
     {
         let mut st = relock(self.state.lock());
+        let ticket = st.next_ticket;
+        st.next_ticket += 1;
+        st.queue.push_back(ticket);
         loop {
             if let Some(slot) = st.slots.get(key).cloned() {
+                st.queue.retain(|&t| t != ticket);
+                self.changed.notify_all(); // the caller behind may be first now
                 return self.wait_for(st, &slot);
             }
-            if st.running < self.max {
+            if st.queue.front() == Some(&ticket) && self.admits(&st, memory) {
                 break;
             }
             st = relock(self.changed.wait(st));
         }
+        st.queue.pop_front();
         st.running += 1;
+        st.memory += memory;
         let slot = Arc::new(Slot::default());
         st.slots.insert(key.to_owned(), Arc::clone(&slot));
         drop(st);
+        self.changed.notify_all(); // the next caller may fit beside this build
         let mut guard = Finish {
             gate: self,
             key,
+            memory,
             slot,
             payload: None,
         };
@@ -144,6 +172,7 @@ impl BuildGate {
 struct Finish<'a> {
     gate: &'a BuildGate,
     key: &'a str,
+    memory: u64,
     slot: Arc<Slot>,
     payload: Option<Payload>,
 }
@@ -152,6 +181,7 @@ impl Drop for Finish<'_> {
     fn drop(&mut self) {
         let mut st = relock(self.gate.state.lock());
         st.running -= 1;
+        st.memory -= self.memory;
         st.slots.remove(self.key);
         *relock(self.slot.done.lock()) = Some(self.payload.take());
         drop(st);
@@ -191,13 +221,13 @@ mod tests {
 
     #[test]
     fn a_gate_of_one_runs_builds_one_after_another() {
-        let (gate, meter, barrier) = (BuildGate::new(1), Meter::default(), Barrier::new(4));
+        let (gate, meter, barrier) = (BuildGate::new(1, u64::MAX), Meter::default(), Barrier::new(4));
         thread::scope(|s| {
             for i in 0..4 {
                 let (gate, meter, barrier) = (&gate, &meter, &barrier);
                 s.spawn(move || {
                     barrier.wait();
-                    gate.run(&format!("k{i}"), || {
+                    gate.run(&format!("k{i}"), 0, || {
                         meter.measure(Duration::from_millis(30), || false)
                     })
                 });
@@ -208,14 +238,14 @@ mod tests {
 
     #[test]
     fn eight_callers_of_one_key_share_a_single_build() {
-        let gate = BuildGate::new(4);
+        let gate = BuildGate::new(4, u64::MAX);
         let (calls, barrier) = (AtomicUsize::new(0), Barrier::new(8));
         let results: Vec<Shared<String>> = thread::scope(|s| {
             let handles: Vec<_> = (0..8)
                 .map(|_| {
                     s.spawn(|| {
                         barrier.wait();
-                        gate.run("same", || {
+                        gate.run("same", 0, || {
                             calls.fetch_add(1, SeqCst);
                             let deadline = Instant::now() + Duration::from_secs(10);
                             while gate.waiting("same") < 7 && Instant::now() < deadline {
@@ -246,13 +276,13 @@ mod tests {
 
     #[test]
     fn different_keys_run_concurrently_up_to_the_limit_and_no_further() {
-        let (gate, meter, barrier) = (BuildGate::new(3), Meter::default(), Barrier::new(6));
+        let (gate, meter, barrier) = (BuildGate::new(3, u64::MAX), Meter::default(), Barrier::new(6));
         thread::scope(|s| {
             for i in 0..6 {
                 let (gate, meter, barrier) = (&gate, &meter, &barrier);
                 s.spawn(move || {
                     barrier.wait();
-                    gate.run(&format!("k{i}"), || {
+                    gate.run(&format!("k{i}"), 0, || {
                         meter.measure(Duration::from_secs(10), || meter.peak.load(SeqCst) >= 3)
                     });
                 });
@@ -263,10 +293,10 @@ mod tests {
 
     #[test]
     fn a_panicking_build_releases_its_slot_and_its_waiters_recheck() {
-        let gate = BuildGate::new(1);
+        let gate = BuildGate::new(1, u64::MAX);
         let waiter_result = thread::scope(|s| {
             let owner = s.spawn(|| {
-                gate.run("k", || -> u32 {
+                gate.run("k", 0, || -> u32 {
                     let deadline = Instant::now() + Duration::from_secs(10);
                     while gate.waiting("k") < 1 && Instant::now() < deadline {
                         thread::sleep(Duration::from_millis(2));
@@ -278,13 +308,65 @@ mod tests {
                 while relock(gate.state.lock()).slots.is_empty() {
                     thread::sleep(Duration::from_millis(1));
                 }
-                gate.run("k", || 7u32)
+                gate.run("k", 0, || 7u32)
             });
             assert!(owner.join().is_err(), "the panic reaches the builder");
             waiter.join().expect("waiter does not panic")
         });
         assert_eq!(waiter_result, Shared::Recheck);
         // The slot was released: the gate of one still admits a build.
-        assert_eq!(gate.run("k", || 8u32), Shared::Built(8));
+        assert_eq!(gate.run("k", 0, || 8u32), Shared::Built(8));
+    }
+
+    #[test]
+    fn builds_share_the_memory_budget_and_one_larger_than_it_runs_alone() {
+        let (gate, barrier) = (BuildGate::new(4, 10), Barrier::new(9));
+        let (inside, memory_inside, most_memory) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
+        thread::scope(|s| {
+            for i in 0..9 {
+                let (gate, barrier, inside, memory_inside, most_memory) = (&gate, &barrier, &inside, &memory_inside, &most_memory);
+                s.spawn(move || {
+                    barrier.wait();
+                    let memory = [3, 6, 25][i % 3];
+                    gate.run(&format!("k{i}"), memory as u64, || {
+                        let others = inside.fetch_add(1, SeqCst);
+                        let total = memory_inside.fetch_add(memory, SeqCst) + memory;
+                        if memory > 10 {
+                            assert_eq!(others, 0, "a build over the budget runs alone");
+                        } else {
+                            most_memory.fetch_max(total, SeqCst);
+                        }
+                        thread::sleep(Duration::from_millis(20));
+                        memory_inside.fetch_sub(memory, SeqCst);
+                        inside.fetch_sub(1, SeqCst);
+                    })
+                });
+            }
+        });
+        let most = most_memory.load(SeqCst);
+        assert!((6..=10).contains(&most), "builds ran side by side within the budget, at most {most}");
+        assert_eq!(relock(gate.state.lock()).memory, 0, "every build returned its memory");
+    }
+
+    #[test]
+    fn a_large_build_is_not_overtaken_by_smaller_ones_that_arrive_later() {
+        let gate = BuildGate::new(2, 10);
+        let order = Mutex::new(Vec::new());
+        thread::scope(|s| {
+            let (gate, order) = (&gate, &order);
+            let first = s.spawn(move || gate.run("small-0", 4, || thread::sleep(Duration::from_millis(60))));
+            while relock(gate.state.lock()).running == 0 {
+                thread::sleep(Duration::from_millis(1));
+            }
+            s.spawn(move || gate.run("large", 8, || relock(order.lock()).push("large")));
+            while relock(gate.state.lock()).queue.is_empty() {
+                thread::sleep(Duration::from_millis(1));
+            }
+            for i in 1..4 {
+                s.spawn(move || gate.run(&format!("small-{i}"), 4, || relock(order.lock()).push("small")));
+            }
+            first.join().expect("no panic");
+        });
+        assert_eq!(relock(order.lock()).first(), Some(&"large"));
     }
 }

@@ -126,6 +126,37 @@ fn jpeg_err(e: jpeg_decoder::Error) -> ThumbError {
     }
 }
 
+/// About the most pixel memory decoding an [`open`]ed file for a `target` holds at once. A
+/// JPEG: its component planes at the DCT scale `decode_jpeg` picks and the image made from
+/// them (a 4:4:4 24 MP photo for a screen-size preview: 1500×1000 × 6 = 9 MB). PNG and GIF:
+/// the decoded frame and its conversion, as 8-bit RGBA.
+pub(crate) fn peak_memory(
+    reader: BufReader<File>,
+    kind: Kind,
+    target: impl Fn(usize, usize) -> (usize, usize),
+) -> Result<u64, ThumbError> {
+    let pixels = |w: usize, h: usize| w as u64 * h as u64;
+    match kind {
+        Kind::Jpeg => {
+            let mut dec = jpeg_decoder::Decoder::new(reader);
+            dec.read_info().map_err(jpeg_err)?;
+            let info = dec.info().ok_or_else(|| ThumbError::Decode("JPEG without a frame header".into()))?;
+            let (w, h) = (usize::from(info.width), usize::from(info.height));
+            let (tw, th) = target(w, h);
+            let (dw, dh) = if info.coding_process == jpeg_decoder::CodingProcess::Lossless {
+                (w, h)
+            } else {
+                dct_scaled_size(w, h, tw, th)
+            };
+            Ok(pixels(dw, dh) * (info.pixel_format.pixel_bytes() as u64 + 3))
+        }
+        Kind::Png { .. } | Kind::Gif => {
+            let (w, h) = dimensions(reader, kind)?;
+            Ok(pixels(w as usize, h as usize) * 8)
+        }
+    }
+}
+
 /// Smallest DCT scale (1/8, 1/4, 1/2, 1) whose output is ≥ the stored-orientation target.
 fn dct_scaled_size(w: usize, h: usize, tw: usize, th: usize) -> (usize, usize) {
     let scaled = |len: usize, k: usize| (len * k).div_ceil(8);

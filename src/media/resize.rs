@@ -46,13 +46,12 @@ pub fn resize(src: &Pixels, dw: usize, dh: usize) -> Pixels {
     let ext_y = src.height as f64 / fy as f64;
     let wx = Weights::new(work.width, ext_x, dw);
     let wy = Weights::new(work.height, ext_y, dh);
-    let mid = match work.channels {
-        1 => horizontal::<1>(work, &wx),
-        2 => horizontal::<2>(work, &wx),
-        3 => horizontal::<3>(work, &wx),
-        _ => horizontal::<4>(work, &wx),
-    };
-    vertical(&mid, &wy)
+    match work.channels {
+        1 => separable::<1>(work, &wx, &wy),
+        2 => separable::<2>(work, &wx, &wy),
+        3 => separable::<3>(work, &wx, &wy),
+        _ => separable::<4>(work, &wx, &wy),
+    }
 }
 
 /// Averages `fx × fy` blocks; edge blocks that are cut off average what exists.
@@ -162,50 +161,35 @@ fn clamp_u8(acc: i32) -> u8 {
     ((acc + (ONE >> 1)) >> SHIFT).clamp(0, 255) as u8
 }
 
-fn horizontal<const C: usize>(src: &Pixels, w: &Weights) -> Pixels {
-    let dw = w.start.len();
-    let mut out = vec![0u8; dw * src.height * C];
-    let row_len = src.width * C;
-    for (srow, drow) in src
-        .data
-        .chunks_exact(row_len)
-        .zip(out.chunks_exact_mut(dw * C))
-    {
-        for (x, dpx) in drow.chunks_exact_mut(C).enumerate() {
-            let (s, n) = (w.start[x], w.len[x]);
-            let k = &w.coeffs[x * w.stride..x * w.stride + n];
-            let mut acc = [0i32; C];
-            for (px, &c) in srow[s * C..(s + n) * C].chunks_exact(C).zip(k) {
-                for j in 0..C {
-                    acc[j] += i32::from(px[j]) * i32::from(c);
-                }
-            }
-            for j in 0..C {
-                dpx[j] = clamp_u8(acc[j]);
-            }
-        }
-    }
-    Pixels {
-        width: dw,
-        height: src.height,
-        channels: C,
-        data: out,
-    }
-}
-
-fn vertical(src: &Pixels, w: &Weights) -> Pixels {
-    let dh = w.start.len();
-    let row_len = src.width * src.channels;
+/// The horizontal pass, then the vertical one, output row by output row. Each source row is
+/// filtered horizontally once, into a ring of the `wy.stride` most recent such rows (a vertical
+/// window is never longer, and windows only move down), so the whole horizontally filtered
+/// image never exists: for a 1500×1000 decode filtered to 800×533 that was a 2.4 MB buffer
+/// beside the source and the output, the peak of a screen-size build.
+fn separable<const C: usize>(src: &Pixels, wx: &Weights, wy: &Weights) -> Pixels {
+    let (dw, dh) = (wx.start.len(), wy.start.len());
+    let (src_row_len, row_len) = (src.width * C, dw * C);
+    let ring_rows = wy.stride;
+    let mut ring = vec![0u8; ring_rows * row_len];
     let mut out = vec![0u8; row_len * dh];
     let mut acc = vec![0i32; row_len];
+    let mut filtered = 0; // source rows before this one are filtered or not needed
     for (y, drow) in out.chunks_exact_mut(row_len).enumerate() {
-        let (s, n) = (w.start[y], w.len[y]);
-        let k = &w.coeffs[y * w.stride..y * w.stride + n];
+        let (s, n) = (wy.start[y], wy.len[y]);
+        filtered = filtered.max(s);
+        while filtered < s + n {
+            let srow = &src.data[filtered * src_row_len..(filtered + 1) * src_row_len];
+            let slot = filtered % ring_rows;
+            horizontal_row::<C>(srow, &mut ring[slot * row_len..(slot + 1) * row_len], wx);
+            filtered += 1;
+        }
+        let k = &wy.coeffs[y * wy.stride..y * wy.stride + n];
         acc.iter_mut().for_each(|a| *a = 0);
         for (r, &c) in k.iter().enumerate() {
-            let srow = &src.data[(s + r) * row_len..(s + r + 1) * row_len];
+            let slot = (s + r) % ring_rows;
+            let row = &ring[slot * row_len..(slot + 1) * row_len];
             let c = i32::from(c);
-            for (a, &v) in acc.iter_mut().zip(srow) {
+            for (a, &v) in acc.iter_mut().zip(row) {
                 *a += i32::from(v) * c;
             }
         }
@@ -214,10 +198,26 @@ fn vertical(src: &Pixels, w: &Weights) -> Pixels {
         }
     }
     Pixels {
-        width: src.width,
+        width: dw,
         height: dh,
-        channels: src.channels,
+        channels: C,
         data: out,
+    }
+}
+
+fn horizontal_row<const C: usize>(srow: &[u8], drow: &mut [u8], w: &Weights) {
+    for (x, dpx) in drow.chunks_exact_mut(C).enumerate() {
+        let (s, n) = (w.start[x], w.len[x]);
+        let k = &w.coeffs[x * w.stride..x * w.stride + n];
+        let mut acc = [0i32; C];
+        for (px, &c) in srow[s * C..(s + n) * C].chunks_exact(C).zip(k) {
+            for j in 0..C {
+                acc[j] += i32::from(px[j]) * i32::from(c);
+            }
+        }
+        for j in 0..C {
+            dpx[j] = clamp_u8(acc[j]);
+        }
     }
 }
 
@@ -275,6 +275,43 @@ mod tests {
             let out = resize(&src, w, h);
             assert_eq!((out.width, out.height), (w, h));
             assert!(out.data.iter().all(|&v| v == 200), "size {w}x{h}");
+        }
+    }
+
+    /// The two passes over whole images, as they ran before the ring: the fused pass must give
+    /// exactly the same bytes.
+    fn two_pass<const C: usize>(src: &Pixels, wx: &Weights, wy: &Weights) -> Vec<u8> {
+        let dw = wx.start.len();
+        let mut mid = vec![0u8; dw * C * src.height];
+        for (srow, drow) in src.data.chunks_exact(src.width * C).zip(mid.chunks_exact_mut(dw * C)) {
+            horizontal_row::<C>(srow, drow, wx);
+        }
+        let mut out = Vec::new();
+        for y in 0..wy.start.len() {
+            for x in 0..dw * C {
+                let taps = (0..wy.len[y]).map(|r| {
+                    i32::from(mid[(wy.start[y] + r) * dw * C + x]) * i32::from(wy.coeffs[y * wy.stride + r])
+                });
+                out.push(clamp_u8(taps.sum()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_fused_pass_gives_the_bytes_of_two_whole_passes() {
+        let noise = |w: usize, h: usize, ch: usize| Pixels {
+            width: w,
+            height: h,
+            channels: ch,
+            data: (0..w * h * ch).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect(),
+        };
+        for &(w, h, dw, dh) in &[(97, 61, 40, 25), (97, 61, 9, 3), (30, 20, 75, 50), (64, 64, 63, 1), (5, 300, 2, 17)] {
+            let (src1, src3, src4) = (noise(w, h, 1), noise(w, h, 3), noise(w, h, 4));
+            let (wx, wy) = (Weights::new(w, w as f64, dw), Weights::new(h, h as f64, dh));
+            assert_eq!(separable::<1>(&src1, &wx, &wy).data, two_pass::<1>(&src1, &wx, &wy), "{w}x{h} -> {dw}x{dh}");
+            assert_eq!(separable::<3>(&src3, &wx, &wy).data, two_pass::<3>(&src3, &wx, &wy), "{w}x{h} -> {dw}x{dh}");
+            assert_eq!(separable::<4>(&src4, &wx, &wy).data, two_pass::<4>(&src4, &wx, &wy), "{w}x{h} -> {dw}x{dh}");
         }
     }
 

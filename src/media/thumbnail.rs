@@ -113,6 +113,17 @@ pub fn build_image_thumbnail(
     Ok(format)
 }
 
+/// About the most memory building a thumbnail of `src` for `max_box` holds at once, from the
+/// file header alone; see `decode::peak_memory`.
+pub fn build_memory(src: &Path, max_box: u32) -> Result<u64, ThumbError> {
+    let (reader, kind) = decode::open(src)?;
+    let target = |w: usize, h: usize| {
+        let (tw, th) = target_size(w as u32, h as u32, max_box);
+        (tw as usize, th as usize)
+    };
+    decode::peak_memory(reader, kind, target)
+}
+
 /// Pixel dimensions from the file header (as stored, not oriented).
 pub fn stored_dimensions(src: &Path) -> Result<(u32, u32), ThumbError> {
     let (reader, kind) = decode::open(src)?;
@@ -395,6 +406,20 @@ mod tests {
             let src = save(&img, &dir, name, fmt);
             assert_eq!(stored_dimensions(&src).expect(name), (64, 48), "{name}");
         }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn build_memory_follows_the_scale_the_decoder_will_use() {
+        let dir = temp_dir("memory");
+        let img: DynamicImage = RgbImage::from_pixel(640, 480, BLUE).into();
+        let jpeg = save(&img, &dir, "m.jpg", ImageFormat::Jpeg);
+        let png = save(&img, &dir, "m.png", ImageFormat::Png);
+        // RGB planes and the RGB image: 6 bytes a pixel at the DCT scale that covers the box.
+        assert_eq!(build_memory(&jpeg, 160).expect("jpeg"), 160 * 120 * 6, "1/4 scale covers 160");
+        assert_eq!(build_memory(&jpeg, 300).expect("jpeg"), 320 * 240 * 6, "1/2 scale covers 300");
+        assert_eq!(build_memory(&jpeg, 800).expect("jpeg"), 640 * 480 * 6, "full size");
+        assert_eq!(build_memory(&png, 160).expect("png"), 640 * 480 * 8, "PNG decodes at full size");
         let _ = std::fs::remove_dir_all(dir);
     }
 }
