@@ -111,7 +111,10 @@ pub struct Listing {
     pub limit: i64,
 }
 
-/// The sort orders of files.icc; ties are broken by id ascending.
+/// The sort orders of files.icc; ties are broken by id ascending. A descending order says so as
+/// `-id DESC`, which its `…_desc` index in schema.sql, walked backwards, yields without sorting:
+/// files copied onto a disk together share their times, and sorting such a tie of 10,000 files
+/// for every page took 7 ms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
     Id,
@@ -141,15 +144,15 @@ impl Order {
         match self {
             Order::Id => "id",
             Order::CreateTime(true) => "createTime, id",
-            Order::CreateTime(false) => "createTime DESC, id",
+            Order::CreateTime(false) => "createTime DESC, -id DESC",
             Order::UploadTime(true) => "uploadTime, id",
-            Order::UploadTime(false) => "uploadTime DESC, id",
+            Order::UploadTime(false) => "uploadTime DESC, -id DESC",
             Order::Size(true) => "size, id",
-            Order::Size(false) => "size DESC, id",
+            Order::Size(false) => "size DESC, -id DESC",
             Order::Duration(true) => "duration, id",
-            Order::Duration(false) => "duration DESC, id",
+            Order::Duration(false) => "duration DESC, -id DESC",
             Order::Dimensions(true) => "width, height, id",
-            Order::Dimensions(false) => "width DESC, height DESC, id",
+            Order::Dimensions(false) => "width DESC, height DESC, -id DESC",
         }
     }
 }
@@ -304,14 +307,54 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let conn = crate::db::open_and_prepare(&dir.path().join("t.db")).unwrap();
         let listing = Listing { roots: vec![1], catalog_ids: None, types: None, uploaded_by: None, order: Order::Id, offset: 900, limit: 100 };
-        let (filter, values) = listing_filter(&listing);
+        assert_eq!(plan(&conn, &listing), ["SEARCH Files USING INDEX files_listed_by_root (rootCatalogId=?)"]);
+    }
+
+    fn plan(conn: &Connection, listing: &Listing) -> Vec<String> {
+        let (filter, values) = listing_filter(listing);
         let sql = format!("EXPLAIN QUERY PLAN {}", page_sql(&filter, listing.order));
         let mut stmt = conn.prepare(&sql).unwrap();
-        let plan: Vec<String> = stmt
-            .query_map(params_from_iter(values.iter().chain([&100, &900])), |r| r.get(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
-        assert_eq!(plan, ["SEARCH Files USING INDEX files_listed_by_root (rootCatalogId=?)"]);
+        let values = values.iter().chain([&listing.limit, &listing.offset]);
+        stmt.query_map(params_from_iter(values), |r| r.get(3)).unwrap().collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    /// 600 files in two roots whose times come in ties of 100 (files copied together share
+    /// them), with statistics as a scan leaves them.
+    fn tied_library() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::db::open_and_prepare(&dir.path().join("t.db")).unwrap();
+        for i in 0..600 {
+            let name = format!("{i}.jpg");
+            let file = ScannedFile { root_id: 1 + i % 2, catalog_id: 1, file_name: &name, ext: "jpg", size: 1, create_time: i / 100, now: 0,
+                file_type: 1, duration: None, width: Some(640), height: Some(480), orientation: None };
+            insert_scanned(&conn, &file).unwrap();
+        }
+        (dir, conn)
+    }
+
+    #[test]
+    fn with_statistics_no_order_sorts_whole_roots_for_a_page() {
+        let (_dir, conn) = tied_library();
+        let listing = |order| Listing { roots: vec![1, 2], catalog_ids: None, types: None, uploaded_by: None, order, offset: 200, limit: 100 };
+        let sorts = |plan: &[String]| plan.iter().any(|step| step.contains("TEMP B-TREE"));
+        assert!(sorts(&plan(&conn, &listing(Order::Id))), "without statistics the planner sorts");
+        crate::db::refresh_statistics(&conn).unwrap();
+        assert_eq!(plan(&conn, &listing(Order::Id)), ["SCAN Files"]);
+        for sort in [1, -1, 2, -2, 3, -3, 4, -4, 5, -5] {
+            let order = Order::from_sort(sort).unwrap();
+            assert!(!sorts(&plan(&conn, &listing(order))), "sort {sort}: {:?}", plan(&conn, &listing(order)));
+        }
+    }
+
+    #[test]
+    fn descending_orders_break_ties_by_id_ascending() {
+        let (_dir, conn) = tied_library();
+        crate::db::refresh_statistics(&conn).unwrap();
+        let totals = ListingTotals::default();
+        let listing = Listing { roots: vec![1, 2], catalog_ids: None, types: None, uploaded_by: None, order: Order::CreateTime(false), offset: 90, limit: 20 };
+        let (rows, total) = list(&conn, &totals, &listing).unwrap();
+        let got: Vec<(Option<i64>, i64)> = rows.iter().map(|r| (r.create_time, r.id)).collect();
+        let want: Vec<(Option<i64>, i64)> = (591..=600).map(|id| (Some(5), id)).chain((401..=410).map(|id| (Some(4), id))).collect();
+        assert_eq!((got, total), (want, 600));
     }
 }

@@ -82,6 +82,12 @@ CREATE INDEX IF NOT EXISTS files_by_upload_time ON Files(uploadTime);
 CREATE INDEX IF NOT EXISTS files_by_size ON Files(size);
 CREATE INDEX IF NOT EXISTS files_by_duration ON Files(duration);
 CREATE INDEX IF NOT EXISTS files_by_dimensions ON Files(width, height);
+-- For the descending sorts of files.icc, whose ties still go by id ascending (db/files.rs).
+CREATE INDEX IF NOT EXISTS files_by_create_time_desc ON Files(createTime, -id);
+CREATE INDEX IF NOT EXISTS files_by_upload_time_desc ON Files(uploadTime, -id);
+CREATE INDEX IF NOT EXISTS files_by_size_desc ON Files(size, -id);
+CREATE INDEX IF NOT EXISTS files_by_duration_desc ON Files(duration, -id);
+CREATE INDEX IF NOT EXISTS files_by_dimensions_desc ON Files(width, height, -id);
 
 -- Bumped by every change to Files that can change a files.icc listing, whichever connection or
 -- process (the scanner) makes it: files.icc reuses a listing's total while it stays the same.

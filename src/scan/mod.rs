@@ -39,6 +39,7 @@ pub fn run(conn: &mut Connection, config: &Config, steps: &[ScanStep]) -> Result
             }
         }
     }
+    db::refresh_statistics(conn).map_err(|e| e.to_string())?;
     progress.finish();
     Ok(progress)
 }
