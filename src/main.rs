@@ -26,7 +26,6 @@ mod reply;
 mod router;
 mod safe_path;
 mod scan;
-mod sendfile;
 mod server;
 mod session;
 mod shares;
