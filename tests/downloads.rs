@@ -1,6 +1,9 @@
 //! `downFile.ic*` and share links: whole files, every Range case, statuses, HEAD, visibility.
 
-use crate::{family_library, file_id};
+use crate::common::upload::generated;
+use crate::{family_library, file_id, media_dir, scan_config, TestServer};
+use std::io::{Read, Write};
+use std::net::TcpStream;
 
 #[test]
 fn a_whole_download_has_length_type_caching_and_etag() {
@@ -157,28 +160,73 @@ fn share_links_expire_after_share_url_timeout_without_use() {
 
 #[test]
 fn a_keep_alive_connection_carries_a_download_and_then_the_next_request() {
-    use std::io::{Read, Write};
     let server = family_library();
     let mut client = server.client();
     client.login("terry", "123");
     let id = file_id(&mut client, "notes.txt");
-    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let mut stream = connect(&server);
     let cookie = client.cookie.clone().unwrap();
     let request = format!("GET /downFile.icc?id={id} HTTP/1.1\r\nHost: x\r\nCookie: session={cookie}\r\nRange: bytes=6-\r\n\r\n");
     stream.write_all(request.as_bytes()).unwrap();
-    let mut response = Vec::new();
-    let mut byte = [0u8; 1];
-    while !response.ends_with(b"\r\n\r\n") {
-        assert_eq!(stream.read(&mut byte).unwrap(), 1);
-        response.push(byte[0]);
-    }
-    let head = String::from_utf8(response).unwrap();
+    let head = read_head(&mut stream);
     assert!(head.starts_with("HTTP/1.1 206 Partial Content\r\n"), "{head}");
     assert!(head.contains("Content-Length: 5\r\n") && head.contains("Content-Range: bytes 6-10/11\r\n"), "{head}");
     let mut body = [0u8; 5];
     stream.read_exact(&mut body).unwrap();
     assert_eq!(&body, b"notes");
+    assert_next_request_is_answered(stream);
+}
+
+/// Windows of several 256 KiB rounds, written past tiny_http's response writer: the head must
+/// come first, every byte must arrive, and the connection must go on to its next request.
+#[test]
+fn large_windows_arrive_whole_after_their_head_and_the_connection_carries_on() {
+    const SIZE: usize = 3 << 20;
+    let server = TestServer::start_with(|dir| {
+        let media = media_dir(dir, "terry");
+        std::fs::write(media.join("movie.mp4"), generated(7, 0, SIZE)).unwrap();
+        scan_config(dir, &[("terry", "123", &[media.as_path()])]);
+    });
+    let mut client = server.client();
+    client.login("terry", "123");
+    let path = format!("/downFile.icc?id={}", file_id(&mut client, "movie.mp4"));
+    let whole = client.get(&path);
+    assert_eq!((whole.status, whole.header("Content-Length")), (200, Some(SIZE.to_string().as_str())));
+    assert!(whole.body == generated(7, 0, SIZE), "the whole file, byte for byte");
+
+    let mut stream = connect(&server);
+    let cookie = client.cookie.clone().unwrap();
+    for (first, last) in [(1_000_000, 2_999_999), (0, SIZE - 1)] {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nCookie: session={cookie}\r\nRange: bytes={first}-{last}\r\n\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        let head = read_head(&mut stream);
+        assert!(head.starts_with("HTTP/1.1 206 Partial Content\r\n"), "{head}");
+        assert!(head.contains(&format!("Content-Range: bytes {first}-{last}/{SIZE}\r\n")), "{head}");
+        let mut body = vec![0u8; last - first + 1];
+        stream.read_exact(&mut body).unwrap();
+        assert!(body == generated(7, first as u64, body.len()), "bytes {first}-{last}");
+    }
+    assert_next_request_is_answered(stream);
+}
+
+fn connect(server: &TestServer) -> TcpStream {
+    let stream = TcpStream::connect(&server.addr).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    stream
+}
+
+/// Reads a response head byte by byte, so nothing of the body is consumed.
+fn read_head(stream: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(stream.read(&mut byte).unwrap(), 1, "the connection closed inside a head");
+        head.push(byte[0]);
+    }
+    String::from_utf8(head).unwrap()
+}
+
+fn assert_next_request_is_answered(mut stream: TcpStream) {
     stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
     let mut rest = Vec::new();
     stream.read_to_end(&mut rest).unwrap();
