@@ -64,6 +64,11 @@ impl Nginx {
     }
 
     /// The worker processes, read before the master is stopped (they are reparented after).
+    /// The master and its workers, for their CPU time.
+    pub fn pids(&self) -> Vec<u32> {
+        std::iter::once(self.child.id()).chain(self.workers().into_iter().map(|p| p as u32)).collect()
+    }
+
     fn workers(&self) -> Vec<libc::pid_t> {
         let pid = self.child.id();
         std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))

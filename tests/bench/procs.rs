@@ -100,6 +100,21 @@ pub fn proc_status_kib(pid: u32, field: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("no {field} in /proc/{pid}/status"))
 }
 
+/// CPU time (user + system, every thread) the processes `pids` have used so far, in seconds.
+pub fn cpu_seconds(pids: &[u32]) -> Result<f64, String> {
+    // SAFETY: sysconf has no preconditions.
+    let ticks_per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let mut ticks = 0u64;
+    for pid in pids {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| format!("/proc/{pid}/stat: {e}"))?;
+        // The command name may hold spaces; the fields after its closing parenthesis do not.
+        let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+        let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).ok_or_else(|| format!("/proc/{pid}/stat: no field {i}"));
+        ticks += field(11)? + field(12)?; // utime and stime, fields 14 and 15 of the whole line
+    }
+    Ok(ticks as f64 / ticks_per_second)
+}
+
 /// Runs a command to completion within `limit` (killed otherwise); returns its status and the
 /// time from spawn to exit, measured by a thread blocked in wait() (no polling granularity).
 pub fn run_timed(command: &mut Command, limit: Duration) -> Result<(ExitStatus, Duration), String> {
