@@ -340,6 +340,8 @@ mod tests {
         assert!(sorts(&plan(&conn, &listing(Order::Id))), "without statistics the planner sorts");
         crate::db::refresh_statistics(&conn).unwrap();
         assert_eq!(plan(&conn, &listing(Order::Id)), ["SCAN Files"]);
+        let stat4: i64 = conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat4'", [], |r| r.get(0)).unwrap();
+        assert_eq!(stat4, 0, "SQLite is built without STAT4 (.cargo/config.toml): its samples cost every connection memory");
         for sort in [1, -1, 2, -2, 3, -3, 4, -4, 5, -5] {
             let order = Order::from_sort(sort).unwrap();
             assert!(!sorts(&plan(&conn, &listing(order))), "sort {sort}: {:?}", plan(&conn, &listing(order)));
