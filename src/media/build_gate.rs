@@ -11,9 +11,9 @@
 //!
 //! The gate deliberately does not cache: once a build finishes, its key is
 //! forgotten, so a later call builds again (callers check their cache file
-//! first). A panicking build releases its slot and
-//! wakes its waiters (with [`Shared::Recheck`]) through a drop guard, and the
-//! panic then continues in the building thread.
+//! first). A panicking build releases its slot and wakes its waiters (with
+//! [`Shared::Recheck`]) through a drop guard, and the panic then continues in
+//! the building thread.
 
 use std::any::Any;
 use std::collections::{HashMap, VecDeque};
@@ -336,7 +336,7 @@ mod tests {
                         } else {
                             most_memory.fetch_max(total, SeqCst);
                         }
-                        thread::sleep(Duration::from_millis(20));
+                        thread::sleep(Duration::from_millis(50));
                         memory_inside.fetch_sub(memory, SeqCst);
                         inside.fetch_sub(1, SeqCst);
                     })
