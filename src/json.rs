@@ -57,6 +57,29 @@ impl JsonObject {
         self
     }
 
+    /// A member whose value is an object built in place by `fill`.
+    pub fn object(mut self, key: &str, fill: impl FnOnce(JsonObject) -> JsonObject) -> Self {
+        self.key(key);
+        let mut inner = JsonObject { text: std::mem::take(&mut self.text), members: 0 };
+        inner.text.push('{');
+        self.text = fill(inner).finish();
+        self
+    }
+
+    /// A member whose value is an array of already-encoded JSON values, written in place.
+    pub fn array<I: IntoIterator<Item = String>>(mut self, key: &str, items: I) -> Self {
+        self.key(key);
+        self.text.push('[');
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.text.push_str(&item);
+        }
+        self.text.push(']');
+        self
+    }
+
     /// A member whose value is already JSON text.
     pub fn raw(mut self, key: &str, json: &str) -> Self {
         self.key(key);
@@ -193,6 +216,15 @@ mod tests {
     fn line_separators_are_escaped_and_other_text_is_kept() {
         assert_eq!(string("a\u{2028}b\u{2029}"), r#""a\u2028b\u2029""#);
         assert_eq!(string("Ünïcödé € 写真"), "\"Ünïcödé € 写真\"");
+    }
+
+    #[test]
+    fn objects_and_arrays_are_written_in_place_into_their_parent() {
+        let text = JsonObject::new()
+            .int("code", 0)
+            .object("data", |data| data.array("list", vec!["1".to_string(), string("x")]).array("none", Vec::new()).object("page", |p| p.int("n", 2)))
+            .finish();
+        assert_eq!(text, r#"{"code": 0, "data": {"list": [1, "x"], "none": [], "page": {"n": 2}}}"#);
     }
 
     #[test]

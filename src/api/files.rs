@@ -7,12 +7,14 @@ use crate::app::Ctx;
 use crate::call::Call;
 use crate::db::{self, edits::FileEdit, files::Listing, files::Order};
 use crate::error::ApiError;
-use crate::json::{self, JsonObject};
+use crate::json;
 use crate::params::Params;
 use crate::reply::Reply;
 use crate::tree;
 
 const DEFAULT_PER_PAGE: i64 = 100;
+/// About the JSON text of one file row.
+const ROW_BYTES: usize = 260;
 
 pub fn list(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let viewer = ctx.authenticate(call)?;
@@ -34,13 +36,11 @@ pub fn list(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         limit: per_page,
     };
     let (rows, total) = db::files::list(ctx.db, &ctx.app.listing_totals, &listing)?;
-    let list = json::array(rows.iter().map(|row| views::file_info(row, views::UploadSizes::default())));
     let page_count = (total + per_page - 1) / per_page;
-    let data = JsonObject::with_capacity(list.len() + 96)
-        .raw("list", &list)
-        .raw("page", &views::page_info(page_index, per_page, page_count))
-        .finish();
-    Ok(Reply::data(data))
+    let files = rows.iter().map(|row| views::file_info(row, views::UploadSizes::default()));
+    Ok(Reply::data_object(rows.len() * ROW_BYTES + 96, |data| {
+        data.array("list", files).raw("page", &views::page_info(page_index, per_page, page_count))
+    }))
 }
 
 pub fn uploading(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
