@@ -21,7 +21,7 @@ const FILE_CHUNK: usize = 256 * 1024;
 
 /// A response ready to send: small bodies from memory, files streamed from disk.
 pub enum Response {
-    Bytes(tiny_http::Response<Cursor<Vec<u8>>>),
+    Bytes(tiny_http::Response<Body>),
     File(FileStream),
 }
 
@@ -176,12 +176,28 @@ fn header(name: &str, value: &str) -> Header {
     })
 }
 
-fn bytes_response(status: u16, bytes: Vec<u8>, content_type: &str) -> tiny_http::Response<Cursor<Vec<u8>>> {
+/// A body sent from memory. Dropped once tiny_http has written it, in the worker that sent it,
+/// it hands its block back for the worker's next large JSON text (see `json::recycle`).
+pub struct Body(Cursor<Vec<u8>>);
+
+impl Read for Body {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(out)
+    }
+}
+
+impl Drop for Body {
+    fn drop(&mut self) {
+        crate::json::recycle(std::mem::take(self.0.get_mut()));
+    }
+}
+
+fn bytes_response(status: u16, bytes: Vec<u8>, content_type: &str) -> tiny_http::Response<Body> {
     let len = bytes.len();
     tiny_http::Response::new(
         StatusCode(status),
         vec![header("Content-Type", content_type)],
-        Cursor::new(bytes),
+        Body(Cursor::new(bytes)),
         Some(len),
         None,
     )

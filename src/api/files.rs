@@ -13,8 +13,6 @@ use crate::reply::Reply;
 use crate::tree;
 
 const DEFAULT_PER_PAGE: i64 = 100;
-/// About the JSON text of one file row.
-const ROW_BYTES: usize = 260;
 
 pub fn list(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let viewer = ctx.authenticate(call)?;
@@ -35,12 +33,11 @@ pub fn list(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         offset: page_index.saturating_mul(per_page),
         limit: per_page,
     };
-    let (rows, total) = db::files::list(ctx.db, &ctx.app.listing_totals, &listing)?;
+    let file_info = |row: &db::files::FileRow| views::file_info(row, views::UploadSizes::default());
+    let (files, total) = db::files::list(ctx.db, &ctx.app.listing_totals, &listing, file_info)?;
     let page_count = (total + per_page - 1) / per_page;
-    let files = rows.iter().map(|row| views::file_info(row, views::UploadSizes::default()));
-    Ok(Reply::data_object(rows.len() * ROW_BYTES + 96, |data| {
-        data.array("list", files).raw("page", &views::page_info(page_index, per_page, page_count))
-    }))
+    let bytes = files.iter().map(|f| f.len() + 2).sum::<usize>() + 96;
+    Ok(Reply::data_object(bytes, |data| data.array("list", files).raw("page", &views::page_info(page_index, per_page, page_count))))
 }
 
 pub fn uploading(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
