@@ -26,6 +26,7 @@ mod reply;
 mod router;
 mod safe_path;
 mod scan;
+mod sendfile;
 mod server;
 mod session;
 mod shares;

@@ -1,14 +1,15 @@
 //! What a handler answers: a JSON envelope, a short text, or a file window streamed from disk,
 //! and the one conversion of those into a tiny_http response. File replies always carry an
 //! explicit Content-Length (never chunked), so media players and Range clients can seek. File
-//! responses are written by us onto tiny_http's raw connection writer in 256 KiB rounds:
-//! tiny_http's own `io::copy` would copy every byte once more and write 8 KiB at a time, which
-//! halves download speed; writing the head ourselves also gives 64-bit Content-Lengths on 32-bit
-//! boards.
+//! responses are written by us onto tiny_http's raw connection: the head through its writer
+//! (which gives 64-bit Content-Lengths on 32-bit boards), the body with sendfile(2) on the
+//! connection's socket, or where that socket cannot be found in 256 KiB read-and-write rounds
+//! (tiny_http's own `io::copy` would copy every byte once more and write 8 KiB at a time).
 
 use crate::error::{ApiError, Surface};
 use crate::json::JsonObject;
 use crate::range::{self, Window};
+use crate::sendfile;
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
@@ -18,6 +19,8 @@ use tiny_http::{Header, StatusCode};
 const CACHE_SECONDS: i64 = 43_200;
 /// Bytes read from disk and written to the socket per round when streaming a file.
 const FILE_CHUNK: usize = 256 * 1024;
+/// File windows at least this long go out with sendfile.
+const SENDFILE_FROM: u64 = 1 << 20;
 
 /// A response ready to send: small bodies from memory, files streamed from disk.
 pub enum Response {
@@ -41,32 +44,46 @@ impl Response {
         }
     }
 
-    pub fn send(self, request: tiny_http::Request) -> std::io::Result<()> {
+    /// Sends the response on the connection of `request`, which came in on `local_port`.
+    pub fn send(self, request: tiny_http::Request, local_port: u16) -> std::io::Result<()> {
         match self {
             Response::Bytes(r) => request.respond(r),
-            Response::File(f) => f.send(request),
+            Response::File(f) => f.send(request, local_port),
         }
     }
 }
 
 impl FileStream {
-    fn send(mut self, request: tiny_http::Request) -> std::io::Result<()> {
+    fn send(mut self, request: tiny_http::Request, local_port: u16) -> std::io::Result<()> {
         let head_only = *request.method() == tiny_http::Method::Head;
+        let peer = request.remote_addr().copied();
         let mut out = request.into_writer();
         out.write_all(self.head.as_bytes())?;
-        if !head_only {
-            let mut chunk = vec![0u8; usize::try_from(self.len).map_or(FILE_CHUNK, |l| l.clamp(1, FILE_CHUNK))];
-            let mut left = self.len;
-            while left > 0 {
-                let want = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-                let n = self.file.read(&mut chunk[..want])?;
-                if n == 0 {
-                    // The file shrank under us: the promised length cannot be kept; hang up.
-                    return Err(std::io::ErrorKind::UnexpectedEof.into());
-                }
-                out.write_all(&chunk[..n])?;
-                left -= n as u64;
+        if head_only {
+            return out.flush();
+        }
+        // Only worth the search through the descriptors for more than a few rounds of copying.
+        let socket = peer.filter(|_| self.len >= SENDFILE_FROM).and_then(|peer| sendfile::connection_socket(local_port, peer));
+        if let Some(socket) = socket {
+            sendfile::cork(socket, true);
+            out.flush()?; // the head goes out before the body, which passes the writer by
+            let offset = self.file.stream_position()?;
+            let sent = sendfile::send(socket, &self.file, offset, self.len);
+            sendfile::cork(socket, false);
+            return sent;
+        }
+        // Small files (and a socket not found): the head and the first bytes leave together.
+        let mut chunk = vec![0u8; usize::try_from(self.len).map_or(FILE_CHUNK, |l| l.clamp(1, FILE_CHUNK))];
+        let mut left = self.len;
+        while left > 0 {
+            let want = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            let n = self.file.read(&mut chunk[..want])?;
+            if n == 0 {
+                // The file shrank under us: the promised length cannot be kept; hang up.
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
             }
+            out.write_all(&chunk[..n])?;
+            left -= n as u64;
         }
         out.flush()
     }

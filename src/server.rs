@@ -30,7 +30,7 @@ pub fn run(app: App, listen: SocketAddr, workers: usize) -> Result<(), String> {
             std::thread::Builder::new()
                 .name(format!("worker-{i}"))
                 .stack_size(256 * 1024)
-                .spawn(move || worker(&server, &app))
+                .spawn(move || worker(&server, &app, local.port()))
                 .map_err(|e| e.to_string())
         })
         .collect::<Result<_, _>>()?;
@@ -40,7 +40,7 @@ pub fn run(app: App, listen: SocketAddr, workers: usize) -> Result<(), String> {
     Ok(())
 }
 
-fn worker(server: &tiny_http::Server, app: &App) {
+fn worker(server: &tiny_http::Server, app: &App, port: u16) {
     let mut conn = match db::open(&app.config.database) {
         Ok(conn) => conn,
         Err(e) => {
@@ -59,14 +59,14 @@ fn worker(server: &tiny_http::Server, app: &App) {
             }
         };
         listener::note_request();
-        let outcome = catch_unwind(AssertUnwindSafe(|| serve_one(request, app, &mut conn)));
+        let outcome = catch_unwind(AssertUnwindSafe(|| serve_one(request, app, &mut conn, port)));
         if outcome.is_err() {
             log::error!("a request panicked while its connection was being closed");
         }
     }
 }
 
-fn serve_one(mut request: tiny_http::Request, app: &App, conn: &mut rusqlite::Connection) {
+fn serve_one(mut request: tiny_http::Request, app: &App, conn: &mut rusqlite::Connection, port: u16) {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.url().split('?').next().unwrap_or("").to_string();
@@ -83,7 +83,7 @@ fn serve_one(mut request: tiny_http::Request, app: &App, conn: &mut rusqlite::Co
     let status = reply.status();
     let response = reply.into_response();
     let bytes = response.data_length();
-    if let Err(e) = response.send(request) {
+    if let Err(e) = response.send(request, port) {
         log::debug!("{method} {path}: client went away: {e}");
     }
     log::info!("{method} {path} {status} {bytes} {}ms", started.elapsed().as_millis());

@@ -177,8 +177,9 @@ fn a_keep_alive_connection_carries_a_download_and_then_the_next_request() {
     assert_next_request_is_answered(stream);
 }
 
-/// Windows of several 256 KiB rounds, written past tiny_http's response writer: the head must
-/// come first, every byte must arrive, and the connection must go on to its next request.
+/// Windows of a mebibyte or more leave with sendfile(2) on the connection's socket, past
+/// tiny_http's writer: the head must still come first, every byte must arrive, and the
+/// connection must go on to its next request.
 #[test]
 fn large_windows_arrive_whole_after_their_head_and_the_connection_carries_on() {
     const SIZE: usize = 3 << 20;
