@@ -99,14 +99,7 @@ impl JsonObject {
     /// A member whose value is an array of already-encoded JSON values, written in place.
     pub fn array<I: IntoIterator<Item = String>>(mut self, key: &str, items: I) -> Self {
         self.key(key);
-        self.text.push('[');
-        for (i, item) in items.into_iter().enumerate() {
-            if i > 0 {
-                self.text.push_str(", ");
-            }
-            self.text.push_str(&item);
-        }
-        self.text.push(']');
+        write_array(&mut self.text, items);
         self
     }
 
@@ -148,15 +141,19 @@ impl JsonObject {
 pub fn array<I: IntoIterator<Item = String>>(items: I) -> String {
     let items: Vec<String> = items.into_iter().collect();
     let mut text = String::with_capacity(2 + items.iter().map(|item| item.len() + 2).sum::<usize>());
-    text.push('[');
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            text.push_str(", ");
-        }
-        text.push_str(item);
-    }
-    text.push(']');
+    write_array(&mut text, items);
     text
+}
+
+fn write_array<I: IntoIterator<Item = String>>(out: &mut String, items: I) {
+    out.push('[');
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&item);
+    }
+    out.push(']');
 }
 
 /// `value` in decimal; `write!` through core::fmt took four times as long.

@@ -106,7 +106,8 @@ fn timeval(duration: Duration) -> libc::timeval {
     libc::timeval { tv_sec: duration.as_secs() as _, tv_usec: 0 }
 }
 
-fn setsockopt<T>(fd: libc::c_int, level: libc::c_int, name: libc::c_int, value: &T) -> bool {
+/// Sets one socket option; false when the kernel refused it.
+pub(crate) fn setsockopt<T>(fd: libc::c_int, level: libc::c_int, name: libc::c_int, value: &T) -> bool {
     let len = std::mem::size_of::<T>() as libc::socklen_t;
     // SAFETY: `value` points to a live T of `len` bytes for the duration of the call.
     unsafe { libc::setsockopt(fd, level, name, (value as *const T).cast(), len) == 0 }

@@ -58,11 +58,8 @@ fn socket_addr(fd: RawFd, name: NameFn) -> Option<SocketAddr> {
 /// Holds back partial segments on `socket` while `on` (TCP_CORK), as nginx's tcp_nopush does
 /// around sendfile: the head and the file's pages leave in full segments.
 pub fn cork(socket: RawFd, on: bool) {
-    let value = libc::c_int::from(on);
-    // SAFETY: a valid option value of the right size for an open socket; failure is harmless.
-    unsafe {
-        libc::setsockopt(socket, libc::IPPROTO_TCP, libc::TCP_CORK, (&raw const value).cast(), std::mem::size_of::<libc::c_int>() as libc::socklen_t);
-    }
+    // A refused option only costs a partial segment.
+    let _ = crate::listener::setsockopt(socket, libc::IPPROTO_TCP, libc::TCP_CORK, &libc::c_int::from(on));
 }
 
 /// Sends `len` bytes of `file` from `offset` to `socket`, all of them or an error.

@@ -41,11 +41,7 @@ pub(crate) fn dimensions(
 ) -> Result<(u32, u32), ThumbError> {
     match kind {
         Kind::Jpeg => {
-            let mut dec = jpeg_decoder::Decoder::new(reader);
-            dec.read_info().map_err(jpeg_err)?;
-            let info = dec
-                .info()
-                .ok_or_else(|| ThumbError::Decode("JPEG without a frame header".into()))?;
+            let info = jpeg_info(&mut jpeg_decoder::Decoder::new(reader))?;
             Ok((u32::from(info.width), u32::from(info.height)))
         }
         Kind::Png { .. } => {
@@ -126,6 +122,12 @@ fn jpeg_err(e: jpeg_decoder::Error) -> ThumbError {
     }
 }
 
+/// The frame header of a JPEG, read by `dec`.
+fn jpeg_info<R: Read>(dec: &mut jpeg_decoder::Decoder<R>) -> Result<jpeg_decoder::ImageInfo, ThumbError> {
+    dec.read_info().map_err(jpeg_err)?;
+    dec.info().ok_or_else(|| ThumbError::Decode("JPEG without a frame header".into()))
+}
+
 /// About the most pixel memory decoding an [`open`]ed file for a `target` holds at once. A
 /// JPEG: its component planes at the DCT scale `decode_jpeg` picks and the image made from
 /// them (a 4:4:4 24 MP photo for a screen-size preview: 1500×1000 × 6 = 9 MB). PNG and GIF:
@@ -138,9 +140,7 @@ pub(crate) fn peak_memory(
     let pixels = |w: usize, h: usize| w as u64 * h as u64;
     match kind {
         Kind::Jpeg => {
-            let mut dec = jpeg_decoder::Decoder::new(reader);
-            dec.read_info().map_err(jpeg_err)?;
-            let info = dec.info().ok_or_else(|| ThumbError::Decode("JPEG without a frame header".into()))?;
+            let info = jpeg_info(&mut jpeg_decoder::Decoder::new(reader))?;
             let (w, h) = (usize::from(info.width), usize::from(info.height));
             let (tw, th) = target(w, h);
             let (dw, dh) = if info.coding_process == jpeg_decoder::CodingProcess::Lossless {
@@ -174,10 +174,7 @@ pub(crate) fn decode_jpeg(
 ) -> Result<Pixels, ThumbError> {
     let mut dec = jpeg_decoder::Decoder::new(ByteReader(reader));
     dec.set_max_decoding_buffer_size(MAX_ALLOC as usize);
-    dec.read_info().map_err(jpeg_err)?;
-    let info = dec
-        .info()
-        .ok_or_else(|| ThumbError::Decode("JPEG without a frame header".into()))?;
+    let info = jpeg_info(&mut dec)?;
     let (w, h) = (usize::from(info.width), usize::from(info.height));
     let (tw, th) = stored_target(w, h);
     let (want_w, want_h) = dct_scaled_size(w, h, tw, th);
