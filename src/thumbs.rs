@@ -74,6 +74,7 @@ impl Thumbnails {
             BuildFailure::Transient
         })?;
         let temp = dir.join(format!(".building-{}", random_hex_128()));
+        let started = std::time::Instant::now();
         let built = if source.is_video { self.build_video(source, &temp) } else { build_image(source, &temp) };
         let result = built.and_then(|()| {
             std::fs::rename(&temp, cache).map_err(|e| {
@@ -81,8 +82,11 @@ impl Thumbnails {
                 BuildFailure::Transient
             })
         });
-        if result.is_err() {
-            let _ = std::fs::remove_file(&temp);
+        match result {
+            Ok(()) => log::info!("built thumbnail {} in {} ms", cache.display(), started.elapsed().as_millis()),
+            Err(_) => {
+                let _ = std::fs::remove_file(&temp);
+            }
         }
         result
     }
