@@ -3,8 +3,9 @@
 //! errors (exit status 2, one line). `scan` and `config` keep their options in the order given,
 //! because the protocol (§7.1, §8.2) processes them in that order.
 
-use crate::config_tool;
-use crate::install::InstallOptions;
+use crate::config::tool as config_tool;
+use crate::scan::ScanStep;
+use crate::setup::install::InstallOptions;
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -52,15 +53,6 @@ pub enum Command {
     Uninstall { root: PathBuf },
     Help,
     Version,
-}
-
-/// One scan instruction, in command-line order.
-#[derive(Debug, PartialEq)]
-pub enum ScanStep {
-    /// No option: the default configuration file.
-    DefaultConfig,
-    ConfigFile(PathBuf),
-    Path(PathBuf),
 }
 
 #[derive(Debug)]

@@ -2,8 +2,6 @@
 //! HTTP status. Handlers return `ApiError` values; the server turns them into envelopes. Causes of
 //! infrastructure failures (I/O, SQLite) are logged here and never sent to the client.
 
-use tiny_http::StatusCode;
-
 /// Every failure a request can end in, named after what went wrong rather than after its code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiError {
@@ -84,7 +82,7 @@ impl ApiError {
     }
 
     /// The HTTP status of this failure on the given surface (protocol §1.8).
-    pub fn status(self, surface: Surface) -> StatusCode {
+    pub fn status(self, surface: Surface) -> u16 {
         let status = match (surface, self) {
             (Surface::Download, ApiError::NotLoggedIn) => 403,
             (Surface::Download, ApiError::InvalidParameter) => 416,
@@ -94,7 +92,7 @@ impl ApiError {
             (Surface::Json | Surface::Thumbnail, _) => 200,
             (Surface::Download, _) => 200,
         };
-        StatusCode(status)
+        status
     }
 }
 
@@ -118,12 +116,12 @@ mod tests {
 
     #[test]
     fn download_surface_uses_the_statuses_of_the_protocol() {
-        assert_eq!(ApiError::NotLoggedIn.status(Surface::Download).0, 403);
-        assert_eq!(ApiError::InvalidParameter.status(Surface::Download).0, 416);
-        assert_eq!(ApiError::NotFound.status(Surface::Download).0, 404);
-        assert_eq!(ApiError::MissingOnDisk.status(Surface::Download).0, 500);
-        assert_eq!(ApiError::NotLoggedIn.status(Surface::Json).0, 200);
-        assert_eq!(ApiError::ThumbnailFailed.status(Surface::Thumbnail).0, 404);
-        assert_eq!(ApiError::NotFound.status(Surface::Thumbnail).0, 200);
+        assert_eq!(ApiError::NotLoggedIn.status(Surface::Download), 403);
+        assert_eq!(ApiError::InvalidParameter.status(Surface::Download), 416);
+        assert_eq!(ApiError::NotFound.status(Surface::Download), 404);
+        assert_eq!(ApiError::MissingOnDisk.status(Surface::Download), 500);
+        assert_eq!(ApiError::NotLoggedIn.status(Surface::Json), 200);
+        assert_eq!(ApiError::ThumbnailFailed.status(Surface::Thumbnail), 404);
+        assert_eq!(ApiError::NotFound.status(Surface::Thumbnail), 200);
     }
 }

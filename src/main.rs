@@ -3,41 +3,29 @@
 
 mod allocator;
 mod api;
-mod app;
-mod call;
 mod cli;
+mod clock;
 mod config;
-mod config_tool;
 mod db;
 mod error;
-mod expiring;
-mod first_run;
-mod httpdate;
-mod install;
-mod json;
-mod listener;
+mod fs;
+mod http;
 mod logging;
 mod media;
-mod multipart;
-mod params;
+mod model;
+mod numbers;
 mod password;
-mod range;
-mod reply;
-mod router;
-mod safe_path;
+mod random;
 mod scan;
-mod sendfile;
-mod server;
-mod session;
-mod shares;
-mod storage;
-mod thumbs;
-mod tree;
-mod upload;
-mod user_root;
+mod setup;
+mod state;
+mod sync;
+mod thumb_cache;
 
-use cli::{Command, ScanStep};
+use cli::Command;
 use config::Config;
+use scan::ScanStep;
+use setup::{first_run, install};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -91,14 +79,15 @@ fn run(cli: cli::Cli) -> Result<(), String> {
             drop(conn);
             std::fs::create_dir_all(&config.thumb_path)
                 .map_err(|e| format!("cannot create {}: {e}", config.thumb_path.display()))?;
-            server::run(app::App::new(config), listen, workers)
+            log::info!("{config}");
+            http::server::run(api::Api::new(state::App::new(config)), listen, workers)
         }
         Command::Scan(steps) => {
             logging::init(None);
             let mut conn = open_database(&config)?;
             scan::run(&mut conn, &config, &steps).map(|_| ())
         }
-        Command::Config(settings) => config_tool::apply(&app_dir, &settings)
+        Command::Config(settings) => config::tool::apply(&app_dir, &settings)
             .map_err(|e| format!("cannot write {}: {e}", app_dir.join(config::CONFIG_FILE).display())),
         Command::Help | Command::Version | Command::Install(_) | Command::Uninstall { .. } => Ok(()),
     }

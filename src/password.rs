@@ -1,42 +1,16 @@
-//! Password hashing (PBKDF2-HMAC-SHA1, salted, 100 000 rounds) and random secrets (session
-//! tokens, share keys, salts) from the kernel's CSPRNG. PBKDF2-SHA1 is what RFC 8018 and WPA2
-//! use, needs nothing beyond the `sha1_smol` crate we already ship, and has published test
-//! vectors (RFC 6070). It does not decide policy: who may log in is `db::users`' business.
+//! Password hashing: PBKDF2-HMAC-SHA1, salted, 100 000 rounds. PBKDF2-SHA1 is what RFC 8018
+//! and WPA2 use, needs nothing beyond the `sha1_smol` crate we already ship, and has published
+//! test vectors (RFC 6070). It does not decide policy: who may log in is `db::users`' business.
 
-use std::io::Read;
+use crate::random::{self, hex};
 
 const ROUNDS: u32 = 100_000;
 const SCHEME: &str = "pbkdf2-sha1";
 const BLOCK: usize = 64;
 
-/// `count` bytes from /dev/urandom. Panics only if the kernel's generator is unreadable, which
-/// leaves no safe way to mint secrets at all.
-pub fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut bytes = [0u8; N];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .expect("the kernel random generator /dev/urandom must be readable");
-    bytes
-}
-
-/// 128 random bits as 32 lowercase hex characters (session tokens and share keys).
-pub fn random_hex_128() -> String {
-    hex(&random_bytes::<16>())
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        text.push(DIGITS[(b >> 4) as usize] as char);
-        text.push(DIGITS[(b & 15) as usize] as char);
-    }
-    text
-}
-
 /// `pbkdf2-sha1$<rounds>$<salt hex>$<hash hex>` for a new random salt.
 pub fn hash_password(password: &str) -> String {
-    let salt = random_bytes::<16>();
+    let salt = random::bytes::<16>();
     let hash = pbkdf2_sha1(password.as_bytes(), &salt, ROUNDS);
     format!("{SCHEME}${ROUNDS}${}${}", hex(&salt), hex(&hash))
 }
@@ -141,13 +115,5 @@ mod tests {
             assert!(!is_hashed(value), "{value}");
             assert!(!verify_password(value, value));
         }
-    }
-
-    #[test]
-    fn random_tokens_are_32_hex_chars_and_differ() {
-        let (a, b) = (random_hex_128(), random_hex_128());
-        assert_eq!(a.len(), 32);
-        assert!(a.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
-        assert_ne!(a, b);
     }
 }

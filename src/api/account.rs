@@ -1,21 +1,23 @@
 //! `/`, `login.icc`, `logout.icc`, `helpInfo.icc`, `updateHelpInfo.icc` (protocol §4.1–4.5).
 
+use super::envelope;
 use super::views;
-use crate::app::{unix_now, Ctx};
-use crate::call::Call;
+use super::context::Ctx;
+use crate::clock;
+use crate::http::Request;
 use crate::db::{self, HelpInfo, HelpUpdate};
 use crate::error::ApiError;
 use crate::password::verify_password;
-use crate::reply::Reply;
-use crate::session;
-use crate::user_root::ensure_root;
+use crate::http::Reply;
+use super::context::{clear_session_cookie, set_session_cookie, session_token};
+use crate::fs::default_root::ensure_root;
 
-pub fn index(_ctx: &mut Ctx, _call: &mut Call) -> Result<Reply, ApiError> {
+pub fn index(_ctx: &mut Ctx, _call: &mut Request) -> Result<Reply, ApiError> {
     Ok(Reply::Text { status: 200, body: "hello world", content_type: "text/html; charset=utf-8", allow: None })
 }
 
-pub fn login(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
-    let params = call.params();
+pub fn login(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
+    let params = request.params();
     let name = params.string("userName").ok_or(ApiError::InvalidParameter)?;
     let password = params.string("password").ok_or(ApiError::InvalidParameter)?;
     let user = db::users::by_name(ctx.db, &name)?.ok_or(ApiError::BadLogin)?;
@@ -23,25 +25,25 @@ pub fn login(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     if !verify_password(&password, stored) {
         return Err(ApiError::BadLogin);
     }
-    db::users::set_last_login(ctx.db, user.id, db::now())?;
+    db::users::set_last_login(ctx.db, user.id, clock::now())?;
     ensure_root(ctx.db, &ctx.app.config, user.id)?;
-    if let Some(old) = call.session_token() {
+    if let Some(old) = session_token(request) {
         ctx.app.sessions.end(&old);
     }
-    let token = ctx.app.sessions.create(user.id, unix_now());
-    Ok(Reply::data(views::user_info(&user)).with_header("Set-Cookie", session::set_cookie(&token)))
+    let token = ctx.app.sessions.create(user.id, clock::unix_now());
+    Ok(envelope::data(views::user_info(&user)).with_header("Set-Cookie", set_session_cookie(&token)))
 }
 
-pub fn logout(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
-    if let Some(token) = call.session_token() {
+pub fn logout(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
+    if let Some(token) = session_token(request) {
         ctx.app.sessions.end(&token);
     }
-    Ok(Reply::data("\"\"".to_string()).with_header("Set-Cookie", session::clear_cookie()))
+    Ok(envelope::data("\"\"".to_string()).with_header("Set-Cookie", clear_session_cookie()))
 }
 
 /// The record a helpInfo request targets: 0 = the user, 1 = a catalog, 2 = a file.
-fn help_target(call: &mut Call) -> Result<(i64, i64), ApiError> {
-    let params = call.params();
+fn help_target(request: &mut Request) -> Result<(i64, i64), ApiError> {
+    let params = request.params();
     let kind = params.int("type").filter(|t| (0..=2).contains(t)).ok_or(ApiError::InvalidParameter)?;
     let id = params.int("id").unwrap_or(-1);
     if kind != 0 && id <= 0 {
@@ -50,26 +52,26 @@ fn help_target(call: &mut Call) -> Result<(i64, i64), ApiError> {
     Ok((kind, id))
 }
 
-pub fn help_info(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
-    let viewer = ctx.authenticate(call)?;
-    let (kind, id) = help_target(call)?;
+pub fn help_info(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
+    let viewer = ctx.authenticate(request)?;
+    let (kind, id) = help_target(request)?;
     let info = match kind {
         0 => db::users::help_info(ctx.db, viewer.user_id)?,
         1 => db::catalogs::help_info(ctx.db, id)?.filter(|(root, _)| viewer.sees_root(*root)).map(|(_, i)| i),
         _ => db::files::help_info(ctx.db, id)?.filter(|(root, _)| viewer.sees_root(*root)).map(|(_, i)| i),
     };
-    Ok(Reply::data(views::help_info(&info.unwrap_or_else(HelpInfo::default))))
+    Ok(envelope::data(views::help_info(&info.unwrap_or_else(HelpInfo::default))))
 }
 
-pub fn update_help_info(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
-    let viewer = ctx.authenticate(call)?;
-    let (kind, id) = help_target(call)?;
-    let params = call.params();
+pub fn update_help_info(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
+    let viewer = ctx.authenticate(request)?;
+    let (kind, id) = help_target(request)?;
+    let params = request.params();
     let update = HelpUpdate { help_int: params.int("helpInt"), help_text: params.string("helpText") };
     if update.help_int.is_none() && update.help_text.is_none() {
         return Err(ApiError::InvalidParameter);
     }
-    let now = db::now();
+    let now = clock::now();
     match kind {
         0 => db::users::update_help_info(ctx.db, viewer.user_id, &update, now)?,
         1 => {
@@ -83,5 +85,5 @@ pub fn update_help_info(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiErro
             }
         }
     }
-    Ok(Reply::ok())
+    Ok(envelope::ok())
 }

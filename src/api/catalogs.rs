@@ -2,35 +2,37 @@
 //! the catalog edits `createCatalog.icc`, `deleteCatalog.icc`, `updateCatalog.icc` (§4.7–4.9).
 //! Moves and edits change only the database; the directory on disk stays where it is.
 
+use crate::clock;
+use super::envelope;
 use super::views;
-use crate::app::{Ctx, Viewer};
-use crate::call::Call;
+use super::context::{Ctx, Viewer};
+use crate::http::Request;
 use crate::db::{self, catalogs::Catalog, edits::CatalogEdit, edits::CatalogFields};
 use crate::error::ApiError;
-use crate::json;
-use crate::reply::Reply;
-use crate::tree;
-use crate::user_root::ensure_root;
+use super::json;
+use crate::http::Reply;
+use crate::fs::tree;
+use crate::fs::default_root::ensure_root;
 use rusqlite::Transaction;
 
-pub fn list(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
-    let mut viewer = ctx.authenticate(call)?;
-    let parent_ids = call.params().int_list("pids").ok_or(ApiError::InvalidParameter)?;
+pub fn list(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
+    let mut viewer = ctx.authenticate(request)?;
+    let parent_ids = request.params().int_list("pids").ok_or(ApiError::InvalidParameter)?;
     let mut children = db::catalogs::children(ctx.db, &parent_ids, &viewer.roots)?;
     if children.is_empty() && parent_ids == [-1] {
         ensure_root(ctx.db, &ctx.app.config, viewer.user_id)?;
         viewer.roots = db::users::root_ids(ctx.db, viewer.user_id)?;
         children = db::catalogs::children(ctx.db, &parent_ids, &viewer.roots)?;
     }
-    Ok(Reply::data(json::array(children.iter().map(views::catalog_info))))
+    Ok(envelope::data(json::array(children.iter().map(views::catalog_info))))
 }
 
-pub fn create(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
-    let viewer = ctx.authenticate(call)?;
-    let params = call.params();
+pub fn create(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
+    let viewer = ctx.authenticate(request)?;
+    let params = request.params();
     let parent_id = params.int("parentId").ok_or(ApiError::InvalidParameter)?;
     let name = params.string_of_length("name", 1, 99).ok_or(ApiError::InvalidParameter)?;
-    let now = db::now();
+    let now = clock::now();
     let fields = CatalogFields {
         name,
         create_time: params.timestamp("createTime").unwrap_or(now),
@@ -42,20 +44,20 @@ pub fn create(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let _tree = ctx.app.lock_tree();
     let parent = visible_catalog(ctx, &viewer, parent_id)?.ok_or(ApiError::InvalidCatalog)?;
     let created = tree::create_catalog(ctx.db, &parent, &fields)?;
-    Ok(Reply::data(views::catalog_info(&created)))
+    Ok(envelope::data(views::catalog_info(&created)))
 }
 
-pub fn delete(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
-    let viewer = ctx.authenticate(call)?;
-    let ids = call.params().int_list("ids").ok_or(ApiError::InvalidParameter)?;
+pub fn delete(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
+    let viewer = ctx.authenticate(request)?;
+    let ids = request.params().int_list("ids").ok_or(ApiError::InvalidParameter)?;
     let _tree = ctx.app.lock_tree();
     tree::delete_catalogs(ctx.db, &ctx.app.config, &viewer.roots, &ids)?;
-    Ok(Reply::data(json::string("OK")))
+    Ok(envelope::data(json::string("OK")))
 }
 
-pub fn update(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
-    let viewer = ctx.authenticate(call)?;
-    let params = call.params();
+pub fn update(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
+    let viewer = ctx.authenticate(request)?;
+    let params = request.params();
     let id = params.int("id").ok_or(ApiError::InvalidParameter)?;
     let mut edit = CatalogEdit {
         parent_id: params.int("parentId").filter(|&p| p > 0),
@@ -81,10 +83,10 @@ pub fn update(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         if let Some(target) = target.filter(|t| t.root_id != catalog.root_id) {
             db::edits::move_subtree_to_root(tx, id, target.root_id)?;
         }
-        db::edits::update_catalog(tx, id, &edit, db::now())?;
+        db::edits::update_catalog(tx, id, &edit, clock::now())?;
         db::catalogs::with_counts(tx, id)?.ok_or(ApiError::Data)
     })?;
-    Ok(Reply::data(views::catalog_info(&updated)))
+    Ok(envelope::data(views::catalog_info(&updated)))
 }
 
 /// The new parent of a move (§4.9 step 3): visible (-10010), not the catalog itself or one of its

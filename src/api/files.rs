@@ -2,21 +2,24 @@
 //! `deleteFiles.icc` and `updateFile.icc` (§4.18–4.19). updateFile moves only logically: the
 //! physical file and its realCatalogId never change.
 
+use super::resolve;
+use crate::clock;
+use super::envelope;
 use super::views;
-use crate::app::Ctx;
-use crate::call::Call;
+use super::context::Ctx;
+use crate::http::Request;
 use crate::db::{self, edits::FileEdit, files::Listing, files::Order};
 use crate::error::ApiError;
-use crate::json;
-use crate::params::Params;
-use crate::reply::Reply;
-use crate::tree;
+use super::json;
+use crate::http::params::Params;
+use crate::http::Reply;
+use crate::fs::tree;
 
 const DEFAULT_PER_PAGE: i64 = 100;
 
-pub fn list(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
-    let viewer = ctx.authenticate(call)?;
-    let params = call.params();
+pub fn list(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
+    let viewer = ctx.authenticate(request)?;
+    let params = request.params();
     let page_index = params.int("pageIndex").filter(|&i| i >= 0).ok_or(ApiError::InvalidParameter)?;
     let per_page = params.int("maxPerPage").filter(|n| (10..=10_000).contains(n)).unwrap_or(DEFAULT_PER_PAGE);
     let roots = match params.int_list("rootIds") {
@@ -37,27 +40,27 @@ pub fn list(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let (files, total) = db::files::list(ctx.db, &ctx.app.listing_totals, &listing, file_info)?;
     let page_count = (total + per_page - 1) / per_page;
     let bytes = files.iter().map(|f| f.len() + 2).sum::<usize>() + 96;
-    Ok(Reply::data_object(bytes, |data| data.array("list", files).raw("page", &views::page_info(page_index, per_page, page_count))))
+    Ok(envelope::data_object(bytes, |data| data.array("list", files).raw("page", &views::page_info(page_index, per_page, page_count))))
 }
 
-pub fn uploading(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
-    let viewer = ctx.authenticate(call)?;
+pub fn uploading(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
+    let viewer = ctx.authenticate(request)?;
     let rows = db::files::uploading_of(ctx.db, viewer.user_id)?;
-    let infos = rows.iter().map(|row| super::file_info(ctx, row)).collect::<Result<Vec<_>, _>>()?;
-    Ok(Reply::data(json::array(infos)))
+    let infos = rows.iter().map(|row| resolve::file_info(ctx, row)).collect::<Result<Vec<_>, _>>()?;
+    Ok(envelope::data(json::array(infos)))
 }
 
-pub fn delete(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
-    let viewer = ctx.authenticate(call)?;
-    let ids = call.params().int_list("ids").ok_or(ApiError::InvalidParameter)?;
+pub fn delete(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
+    let viewer = ctx.authenticate(request)?;
+    let ids = request.params().int_list("ids").ok_or(ApiError::InvalidParameter)?;
     let _tree = ctx.app.lock_tree();
     tree::delete_files(ctx.db, &ctx.app.config.thumb_path, &viewer.roots, &ids)?;
-    Ok(Reply::data(json::string("OK")))
+    Ok(envelope::data(json::string("OK")))
 }
 
-pub fn update(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
-    let viewer = ctx.authenticate(call)?;
-    let params = call.params();
+pub fn update(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
+    let viewer = ctx.authenticate(request)?;
+    let params = request.params();
     let id = params.int("id").ok_or(ApiError::InvalidParameter)?;
     let target_id = params.int("catalogId");
     let mut edit = file_edit(params);
@@ -74,10 +77,10 @@ pub fn update(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         if edit.is_empty() {
             return Err(ApiError::NotModified);
         }
-        db::edits::update_file(tx, id, &edit, db::now())?;
+        db::edits::update_file(tx, id, &edit, clock::now())?;
         db::files::by_id(tx, id)?.ok_or(ApiError::Data)
     })?;
-    Ok(Reply::data(super::file_info(ctx, &row)?))
+    Ok(envelope::data(resolve::file_info(ctx, &row)?))
 }
 
 /// The optional fields of updateFile (§4.19); invalid values count as absent.
@@ -93,6 +96,6 @@ fn file_edit(params: &Params) -> FileEdit {
         create_time: params.timestamp("createTime"),
         import_time: params.timestamp("importTime"),
         last_modify_time: params.timestamp("lastModifyTime"),
-        details: super::file_details(params),
+        details: resolve::file_details(params),
     }
 }

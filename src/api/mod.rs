@@ -1,84 +1,53 @@
-//! The endpoint handlers, one module per area, and what several of them share: resolving a file
-//! id to a visible row and its physical file (protocol §5.1), and the current upload sizes that
-//! FileInfo reports. Handlers parse parameters, call `db`/`media`, and return a `Reply`.
+//! The iSync API of protocol §4: the endpoint table (`router`), what a handler works with
+//! (`context`), the envelopes (`envelope`) and JSON objects (`json`, `views`) it answers with,
+//! and the handlers, one module per area. Handlers parse parameters, request `db`, `fs`, `media`
+//! or `thumb_cache`, and return a `Reply`; the rules that touch disk and catalog together live
+//! in `fs`. `Api` is the `http::Service` the server runs.
 
-pub mod account;
-pub mod catalogs;
-pub mod downloads;
-pub mod files;
-pub mod thumbnails;
-pub mod uploads;
-pub mod views;
+pub mod context;
+pub mod envelope;
+pub mod json;
+mod resolve;
+mod router;
+mod views;
 
-use crate::app::{Ctx, Viewer};
-use crate::db::{self, files::FileRow};
-use crate::error::ApiError;
-use crate::storage::{self, Level};
-use std::path::PathBuf;
-use views::UploadSizes;
+mod account;
+mod catalogs;
+mod downloads;
+mod files;
+mod thumbnails;
+mod uploads;
 
-/// A visible file whose physical catalog exists and whose physical file is a regular file.
-pub struct ResolvedFile {
-    pub row: FileRow,
-    pub path: PathBuf,
+use crate::http::{Reply, Request, Service};
+use crate::state::App;
+use context::Ctx;
+use rusqlite::Connection;
+
+/// The API as the server runs it: each worker owns a database connection.
+pub struct Api {
+    app: App,
 }
 
-/// Protocol §5.1 steps 3–6 (the session and the `id` parameter are checked by the caller).
-pub fn resolve_file(ctx: &Ctx, viewer: &Viewer, id: i64, media_only: bool) -> Result<ResolvedFile, ApiError> {
-    let row = db::files::by_id(ctx.db, id)?
-        .filter(|f| viewer.sees_root(f.root_catalog_id))
-        .ok_or(ApiError::NotFound)?;
-    if media_only && ![1, 2, 4].contains(&row.file_type) {
-        return Err(ApiError::UnsupportedType);
+impl Api {
+    pub fn new(app: App) -> Api {
+        Api { app }
     }
-    resolve_physical(ctx, row)
 }
 
-/// Protocol §5.1 steps 5–6 for a row already known to be accessible.
-pub fn resolve_physical(ctx: &Ctx, row: FileRow) -> Result<ResolvedFile, ApiError> {
-    let catalog = db::catalogs::by_id(ctx.db, row.real_catalog_id)?.ok_or(ApiError::Data)?;
-    let path = storage::physical_file(&catalog.path, &row.file_name);
-    if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-        return Err(ApiError::MissingOnDisk);
+impl Service for Api {
+    type Worker = Connection;
+
+    fn start_worker(&self) -> Option<Connection> {
+        crate::db::open(&self.app.config.database)
+            .map_err(|e| log::error!("a worker cannot open the database: {e}"))
+            .ok()
     }
-    Ok(ResolvedFile { row, path })
-}
 
-/// The FileInfo JSON of a row, measuring the upload targets only when a part is uploading.
-pub fn file_info(ctx: &Ctx, row: &FileRow) -> Result<String, ApiError> {
-    let uploading = [row.status_for_origin, row.status_for_thumb, row.status_for_screen]
-        .contains(&db::files::STATUS_UPLOADING);
-    let sizes = if uploading { upload_sizes(ctx, row)? } else { UploadSizes::default() };
-    Ok(views::file_info(row, sizes))
-}
+    fn handle(&self, db: &mut Connection, request: &mut Request) -> Reply {
+        router::route(&mut Ctx { app: &self.app, db }, request)
+    }
 
-fn upload_sizes(ctx: &Ctx, row: &FileRow) -> Result<UploadSizes, ApiError> {
-    let thumbs = &ctx.app.config.thumb_path;
-    let origin = match db::catalogs::by_id(ctx.db, row.real_catalog_id)? {
-        Some(catalog) => storage::size_or_zero(&storage::physical_file(&catalog.path, &row.file_name)),
-        None => 0,
-    };
-    Ok(UploadSizes {
-        origin,
-        thumb: storage::size_or_zero(&storage::thumb_file(thumbs, row.real_catalog_id, row.id, Level::Small)),
-        screen: storage::size_or_zero(&storage::thumb_file(thumbs, row.real_catalog_id, row.id, Level::Screen)),
-    })
-}
-
-/// memo longer than this many code points is silently dropped (protocol §4.15, §4.19).
-const MEMO_MAX: usize = 1024;
-
-/// The optional details uploadFileInfo and updateFile share; invalid values count as absent.
-pub fn file_details(params: &crate::params::Params) -> db::files::Details {
-    db::files::Details {
-        duration: params.float("duration"),
-        width: params.int("width"),
-        height: params.int("height"),
-        orientation: params.int("orientation"),
-        longitude: params.float("longitude"),
-        latitude: params.float("latitude"),
-        memo: params.string_of_length("memo", 0, MEMO_MAX),
-        help_int: params.int("helpInt"),
-        help_text: params.string("helpText"),
+    fn panicked(&self) -> Reply {
+        envelope::internal_error()
     }
 }

@@ -2,63 +2,62 @@
 //! origin status; cached, uploaded and shortcut files are sent through the Range-aware file
 //! reply with a content type sniffed from their bytes.
 
-use super::{resolve_file, ResolvedFile};
-use crate::app::Ctx;
-use crate::call::Call;
+use crate::clock;
+use crate::model::{file_type, status};
+use super::resolve::{resolve_file, ResolvedFile};
+use super::context::Ctx;
+use crate::http::Request;
 use crate::db::{self, files::*};
 use crate::error::ApiError;
 use crate::media::kind::{content_type_for_name, sniff_image};
 use crate::media::thumbnail::stored_dimensions;
-use crate::reply::Reply;
-use crate::storage::{self, Level};
-use crate::thumbs::{BuildFailure, Source};
+use crate::http::Reply;
+use crate::thumb_cache::levels::{thumb_file, Level};
+use crate::thumb_cache::{BuildFailure, Source};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-const TYPE_IMAGE: i64 = 1;
-const TYPE_VIDEO: i64 = 4;
-
-pub fn thumbnail(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
-    let viewer = ctx.authenticate(call)?;
-    let params = call.params();
+pub fn thumbnail(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
+    let viewer = ctx.authenticate(request)?;
+    let params = request.params();
     let level = Level::from_param(params.int("level").unwrap_or(0));
     let id = params.int("id").ok_or(ApiError::InvalidParameter)?;
     let file = resolve_file(ctx, &viewer, id, true)?;
-    let cache = storage::thumb_file(&ctx.app.config.thumb_path, file.row.real_catalog_id, id, level);
+    let cache = thumb_file(&ctx.app.config.thumb_path, file.row.real_catalog_id, id, level);
     let status = match level {
         Level::Small => file.row.status_for_thumb,
         Level::Screen => file.row.status_for_screen,
     };
     match (status, file.row.status_for_origin) {
-        (STATUS_LOCAL, STATUS_LOCAL | STATUS_UPLOADED) => serve_or_build(ctx, call, &file, &cache, level),
-        (STATUS_LOCAL, _) | (STATUS_UPLOADING, _) => Err(ApiError::WaitingForUpload),
-        (STATUS_UPLOADED, _) => send_thumbnail(&cache, call).map_err(|_| ApiError::NotFound),
+        (status::LOCAL, status::LOCAL | status::UPLOADED) => serve_or_build(ctx, request, &file, &cache, level),
+        (status::LOCAL, _) | (status::UPLOADING, _) => Err(ApiError::WaitingForUpload),
+        (status::UPLOADED, _) => send_thumbnail(&cache, request).map_err(|_| ApiError::NotFound),
         _ => Err(ApiError::ThumbnailFailed),
     }
 }
 
 /// Rows (a)–(c) of the table for a server-built level.
-fn serve_or_build(ctx: &mut Ctx, call: &Call, file: &ResolvedFile, cache: &Path, level: Level) -> Result<Reply, ApiError> {
-    if let Ok(reply) = send_thumbnail(cache, call) {
+fn serve_or_build(ctx: &mut Ctx, request: &Request, file: &ResolvedFile, cache: &Path, level: Level) -> Result<Reply, ApiError> {
+    if let Ok(reply) = send_thumbnail(cache, request) {
         return Ok(reply);
     }
     let row = &file.row;
-    if row.file_type == TYPE_IMAGE && fits_box(row, &file.path, level.max_box()) {
+    if row.file_type == file_type::IMAGE && fits_box(row, &file.path, level.max_box()) {
         let original = File::open(&file.path).map_err(|_| ApiError::NotFound)?;
-        return Reply::file(original, content_type_for_name(&row.file_name), call.header("Range"));
+        return Ok(Reply::file(original, content_type_for_name(&row.file_name), request.header("Range"))?);
     }
     let source = Source {
         path: &file.path,
-        is_video: row.file_type == TYPE_VIDEO,
+        is_video: row.file_type == file_type::VIDEO,
         orientation: row.orientation,
         max_box: level.max_box(),
     };
     match ctx.app.thumbnails.ensure(cache, &source) {
-        Ok(()) => send_thumbnail(cache, call).map_err(|_| ApiError::NotFound),
+        Ok(()) => send_thumbnail(cache, request).map_err(|_| ApiError::NotFound),
         Err(BuildFailure::Transient) => Err(ApiError::ThumbnailFailed),
         Err(BuildFailure::Permanent) => {
-            db::files::set_thumb_status(ctx.db, row.id, level == Level::Screen, STATUS_BUILD_ERROR, db::now())?;
+            db::files::set_thumb_status(ctx.db, row.id, level == Level::Screen, status::BUILD_ERROR, clock::now())?;
             Err(ApiError::ThumbnailFailed)
         }
     }
@@ -76,10 +75,10 @@ fn fits_box(row: &FileRow, path: &Path, max_box: u32) -> bool {
     w <= i64::from(max_box) && h <= i64::from(max_box)
 }
 
-fn send_thumbnail(path: &Path, call: &Call) -> Result<Reply, ApiError> {
+fn send_thumbnail(path: &Path, request: &Request) -> Result<Reply, ApiError> {
     let mut file = File::open(path).map_err(|_| ApiError::NotFound)?;
     let mut head = [0u8; 12];
     let n = file.read(&mut head)?;
     file.seek(SeekFrom::Start(0))?;
-    Reply::file(file, sniff_image(&head[..n]), call.header("Range"))
+    Ok(Reply::file(file, sniff_image(&head[..n]), request.header("Range"))?)
 }

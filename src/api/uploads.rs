@@ -3,26 +3,31 @@
 //! and record statuses; the placeholder, the per-file lock and the streaming of the body to disk
 //! are `upload`'s job, and its module doc explains the crash-safe order of the writes.
 
-use crate::app::{Ctx, Viewer};
-use crate::call::Call;
-use crate::db::{self, files::FileRow, files::STATUS_LOCAL, files::STATUS_UPLOADED, files::STATUS_UPLOADING};
+use super::resolve;
+use crate::clock;
+use super::envelope;
+use crate::model::status;
+use super::context::{Ctx, Viewer};
+use crate::http::Request;
+use crate::db::{self, files::FileRow};
 use crate::db::uploads::{self as db_uploads, NewUpload};
 use crate::error::ApiError;
-use crate::json::JsonObject;
-use crate::multipart::{boundary_from_content_type, is_multipart_form_data, MultipartReader};
-use crate::params::Params;
-use crate::reply::Reply;
-use crate::storage::{self, Level};
-use crate::upload::checksum::Method;
-use crate::upload::placeholder;
-use crate::upload::receive::{self, Outcome, Plan};
-use crate::upload::target::Part;
+use super::json::JsonObject;
+use crate::http::multipart::{boundary_from_content_type, is_multipart_form_data, MultipartReader};
+use crate::http::params::Params;
+use crate::http::Reply;
+use crate::fs::paths;
+use crate::thumb_cache::levels::{thumb_file, Level};
+use crate::fs::upload::checksum::Method;
+use crate::fs::upload::placeholder;
+use crate::fs::upload::receive::{self, Outcome, Plan};
+use crate::fs::upload::target::Part;
 use std::path::{Path, PathBuf};
 
 
-pub fn upload_file_info(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
-    let viewer = ctx.authenticate(call)?;
-    let mut new = declared_upload(call.params(), db::now())?;
+pub fn upload_file_info(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
+    let viewer = ctx.authenticate(request)?;
+    let mut new = declared_upload(request.params(), clock::now())?;
     let _tree = ctx.app.lock_tree(); // a concurrent deleteCatalog must not remove the directory
     let catalog = db::catalogs::by_id(ctx.db, new.catalog_id)?
         .filter(|c| viewer.sees_root(c.root_id))
@@ -41,7 +46,7 @@ pub fn upload_file_info(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiErro
         }
     };
     let row = db::files::by_id(ctx.db, id)?.ok_or(ApiError::Data)?;
-    Ok(Reply::data(super::file_info(ctx, &row)?))
+    Ok(envelope::data(resolve::file_info(ctx, &row)?))
 }
 
 /// The parameters of uploadFileInfo in the protocol's order (§4.15); `now` is every default time.
@@ -57,13 +62,13 @@ fn declared_upload(params: &Params, now: i64) -> Result<NewUpload, ApiError> {
         size,
         file_type,
         ext,
-        status_for_thumb: params.thumb_status("statusForThumb").unwrap_or(STATUS_LOCAL),
-        status_for_screen: params.thumb_status("statusForScreen").unwrap_or(STATUS_LOCAL),
+        status_for_thumb: params.thumb_status("statusForThumb").unwrap_or(status::LOCAL),
+        status_for_screen: params.thumb_status("statusForScreen").unwrap_or(status::LOCAL),
         create_time: params.timestamp("createTime").unwrap_or(now),
         import_time: params.timestamp("importTime").unwrap_or(now),
         last_modify_time: params.timestamp("lastModifyTime").unwrap_or(now),
         upload_time: now,
-        details: super::file_details(params),
+        details: resolve::file_details(params),
         ..NewUpload::default()
     })
 }
@@ -86,11 +91,11 @@ impl UploadQuery {
 
 /// Everything is checked before the body is touched, so an `Expect: 100-continue` client that
 /// is refused never sends it.
-pub fn upload_file(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
-    let viewer = ctx.authenticate(call)?;
-    let query = UploadQuery::parse(&call.query_params())?;
+pub fn upload_file(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
+    let viewer = ctx.authenticate(request)?;
+    let query = UploadQuery::parse(&request.query_params())?;
     let row = visible_file(ctx, &viewer, query.id)?;
-    let content_type = call.header("Content-Type").unwrap_or("").to_string();
+    let content_type = request.header("Content-Type").unwrap_or("").to_string();
     let boundary = match is_multipart_form_data(&content_type) {
         true => Some(boundary_from_content_type(&content_type).ok_or(ApiError::InvalidParameter)?),
         false => None,
@@ -104,7 +109,7 @@ pub fn upload_file(ctx: &mut Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         return finish(ctx, &row, query.check, Outcome::default());
     };
     let plan = Plan { targets: targets(ctx, &row)?, begins: query.begins, check: query.check };
-    let mut parts = MultipartReader::new(call.body(), &boundary);
+    let mut parts = MultipartReader::new(request.body(), &boundary);
     let conn = &*ctx.db;
     let outcome = receive::receive(&mut parts, &plan, &mut |part| mark_uploading(conn, row.id, part));
     finish(ctx, &row, query.check, outcome)
@@ -117,11 +122,11 @@ fn visible_file(ctx: &Ctx, viewer: &Viewer, id: i64) -> Result<FileRow, ApiError
 /// The three target paths; the origin's is None when its physical catalog row is missing.
 fn targets(ctx: &Ctx, row: &FileRow) -> Result<[Option<PathBuf>; 3], ApiError> {
     let thumbs = &ctx.app.config.thumb_path;
-    let origin = db::catalogs::by_id(ctx.db, row.real_catalog_id)?.map(|c| storage::physical_file(&c.path, &row.file_name));
+    let origin = db::catalogs::by_id(ctx.db, row.real_catalog_id)?.map(|c| paths::physical_file(&c.path, &row.file_name));
     Ok([
         origin,
-        Some(storage::thumb_file(thumbs, row.real_catalog_id, row.id, Level::Small)),
-        Some(storage::thumb_file(thumbs, row.real_catalog_id, row.id, Level::Screen)),
+        Some(thumb_file(thumbs, row.real_catalog_id, row.id, Level::Small)),
+        Some(thumb_file(thumbs, row.real_catalog_id, row.id, Level::Screen)),
     ])
 }
 
@@ -129,32 +134,32 @@ fn targets(ctx: &Ctx, row: &FileRow) -> Result<[Option<PathBuf>; 3], ApiError> {
 fn mark_uploading(conn: &rusqlite::Connection, id: i64, part: Part) -> Result<(), ApiError> {
     let mut parts = [false; 3];
     parts[part.index()] = true;
-    Ok(db_uploads::set_statuses(conn, id, parts, STATUS_UPLOADING, None, None)?)
+    Ok(db_uploads::set_statuses(conn, id, parts, status::UPLOADING, None, None)?)
 }
 
 /// Steps 4–6: record the outcome (every target is already synced) and answer.
 fn finish(ctx: &mut Ctx, row: &FileRow, check: Option<Method>, outcome: Outcome) -> Result<Reply, ApiError> {
-    let now = db::now();
+    let now = clock::now();
     if let Some(failure) = &outcome.failure {
         failure.log(row.id);
         if outcome.touched_any() {
-            db_uploads::set_statuses(ctx.db, row.id, outcome.touched, STATUS_UPLOADING, None, Some(now))?;
+            db_uploads::set_statuses(ctx.db, row.id, outcome.touched, status::UPLOADING, None, Some(now))?;
         }
         return Err(failure.api_error());
     }
     if outcome.touched_any() {
         let size = outcome.sizes[Part::Origin.index()].map(|s| i64::try_from(s).unwrap_or(i64::MAX));
-        db_uploads::set_statuses(ctx.db, row.id, outcome.touched, STATUS_UPLOADED, size, Some(now))?;
+        db_uploads::set_statuses(ctx.db, row.id, outcome.touched, status::UPLOADED, size, Some(now))?;
     }
     let updated = db::files::by_id(ctx.db, row.id)?.ok_or(ApiError::Data)?;
     if outcome.touched[Part::Origin.index()] {
         remove_generated_thumbnails(ctx, &updated);
     }
-    let mut data = JsonObject::new().raw("fileInfo", &super::file_info(ctx, &updated)?);
+    let mut data = JsonObject::new().raw("fileInfo", &resolve::file_info(ctx, &updated)?);
     if check.is_some() {
         data = data.raw("check", &check_json(&outcome));
     }
-    Ok(Reply::data(data.finish()))
+    Ok(envelope::data(data.finish()))
 }
 
 fn check_json(outcome: &Outcome) -> String {
@@ -167,10 +172,10 @@ fn check_json(outcome: &Outcome) -> String {
 /// D21: a server-built thumbnail (status 0) shows the old content once the origin was rewritten.
 fn remove_generated_thumbnails(ctx: &Ctx, row: &FileRow) {
     for (status, level) in [(row.status_for_thumb, Level::Small), (row.status_for_screen, Level::Screen)] {
-        if status != STATUS_LOCAL {
+        if status != status::LOCAL {
             continue;
         }
-        let path = storage::thumb_file(&ctx.app.config.thumb_path, row.real_catalog_id, row.id, level);
+        let path = thumb_file(&ctx.app.config.thumb_path, row.real_catalog_id, row.id, level);
         match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 log::warn!("cannot remove stale thumbnail {}: {e}", path.display())

@@ -2,11 +2,12 @@
 //! database rows, NULL members omitted. FileInfo's `uploading*Size` members need the current
 //! sizes on disk, which the caller passes in.
 
+use crate::model::status;
 use crate::db::catalogs::CatalogWithCounts;
-use crate::db::files::{FileRow, STATUS_UPLOADING};
+use crate::db::files::FileRow;
 use crate::db::users::User;
 use crate::db::HelpInfo;
-use crate::json::JsonObject;
+use super::json::JsonObject;
 
 pub fn user_info(user: &User) -> String {
     JsonObject::new()
@@ -47,7 +48,7 @@ pub struct UploadSizes {
 
 /// FileInfo; `sizes` is consulted only for the parts whose status is "uploading".
 pub fn file_info(f: &FileRow, sizes: UploadSizes) -> String {
-    let uploading = |status: i64, size: u64| (status == STATUS_UPLOADING).then_some(size as i64);
+    let uploading = |status: i64, size: u64| (status == status::UPLOADING).then_some(size as i64);
     JsonObject::new()
         .int("id", f.id)
         .opt_int("uploadUserId", f.upload_user_id)

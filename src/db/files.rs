@@ -3,14 +3,11 @@
 //! bound as parameters; the sort order comes from a fixed table, never from client text.
 
 use super::{float_at, int_at, placeholders, text_at, HelpInfo, HelpUpdate};
+use crate::model::status;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-pub const STATUS_LOCAL: i64 = 0;
-pub const STATUS_BUILD_ERROR: i64 = 1;
-pub const STATUS_UPLOADING: i64 = 2;
-pub const STATUS_UPLOADED: i64 = 3;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FileRow {
@@ -175,7 +172,7 @@ impl ListingTotals {
         // stored under the older generation, which is never read again.
         let generation: i64 = conn.prepare_cached("SELECT n FROM FilesGeneration")?.query_row([], |r| r.get(0))?;
         let key = (filter.to_string(), values.to_vec());
-        let entries = || self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entries = || crate::sync::lock(&self.entries);
         if let Some(&(counted_at, total)) = entries().get(&key) {
             if counted_at == generation {
                 return Ok(total);
@@ -241,10 +238,10 @@ fn page_sql(filter: &str, order: Order) -> String {
 pub fn uploading_of(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<FileRow>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM Files WHERE uploadUserId = ?1 AND \
-         (statusForOrigin = 2 OR statusForThumb = 2 OR statusForScreen = 2) ORDER BY id"
+         ?2 IN (statusForOrigin, statusForThumb, statusForScreen) ORDER BY id"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([user_id], from_row)?.collect();
+    let rows = stmt.query_map([user_id, status::UPLOADING], from_row)?.collect();
     rows
 }
 

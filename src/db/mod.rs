@@ -52,13 +52,6 @@ pub fn refresh_statistics(conn: &Connection) -> Result<()> {
     conn.execute_batch("PRAGMA optimize=0x10002")
 }
 
-/// Current time in whole seconds since the Unix epoch.
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 /// `?,?,?` with one placeholder per value, for `IN (…)` over a parsed integer list.
 pub(crate) fn placeholders(count: usize) -> String {
     let mut text = "?,".repeat(count);

@@ -3,7 +3,6 @@
 
 pub mod kind;
 pub mod probe;
-pub mod build_gate;
 mod decode;
 mod resize;
 pub mod thumbnail;

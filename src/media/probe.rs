@@ -5,9 +5,10 @@
 //! or enables a wider search (MP3 without an ID3 tag). It deliberately does not decode pixels or
 //! audio, verify checksums, follow EXIF sub-IFDs, read MPEG-TS/PS timing, or walk a file from
 //! end to end (GIF frame delays are the one bounded, streaming exception). Every read is bounded
-//! and every loop is capped, so hostile or truncated files give `TYPE_OTHER` or partial
+//! and every loop is capped, so hostile or truncated files give `file_type::OTHER` or partial
 //! information instead of panics, hangs or large allocations.
 
+use crate::model::file_type;
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
@@ -22,12 +23,6 @@ mod video;
 
 #[cfg(test)]
 mod tests;
-
-pub const TYPE_IMAGE: i64 = 1;
-pub const TYPE_GIF: i64 = 2;
-pub const TYPE_VIDEO: i64 = 4;
-pub const TYPE_AUDIO: i64 = 8;
-pub const TYPE_OTHER: i64 = 16;
 
 /// What the scanner stores about a media file; `width`/`height` are display-oriented.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +42,7 @@ const HEAD_LEN: usize = 512;
 const MAX_CHUNKS: usize = 4096;
 
 /// Never reads the whole file: only bounded header reads and seeks. I/O errors propagate;
-/// unrecognised or corrupt content gives TYPE_OTHER with no dimensions (never panics, never
+/// unrecognised or corrupt content gives file_type::OTHER with no dimensions (never panics, never
 /// loops forever, never allocates based on an untrusted length without a cap).
 pub fn probe(path: &Path) -> io::Result<MediaInfo> {
     let file = File::open(path)?;
@@ -70,7 +65,7 @@ pub fn probe(path: &Path) -> io::Result<MediaInfo> {
     if info.is_none() {
         log::debug!("probe: no media recognised in {}", path.display());
     }
-    Ok(finish(info.unwrap_or_else(|| MediaInfo::new(TYPE_OTHER))))
+    Ok(finish(info.unwrap_or_else(|| MediaInfo::new(file_type::OTHER))))
 }
 
 /// Rule 10: orientations 5–8 turn the picture by a quarter, so the display size is swapped.
@@ -184,7 +179,7 @@ fn parse(kind: Kind, inp: &mut Input, ext: &str) -> io::Result<Option<MediaInfo>
         Kind::Flv => video::flv(inp),
         Kind::Asf => video::asf(inp, ext),
         Kind::Matroska => matroska::probe(inp, ext),
-        Kind::MpegTs | Kind::MpegPs => Ok(Some(MediaInfo::new(TYPE_VIDEO))),
+        Kind::MpegTs | Kind::MpegPs => Ok(Some(MediaInfo::new(file_type::VIDEO))),
     }
 }
 

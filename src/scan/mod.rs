@@ -6,7 +6,8 @@
 
 mod walk;
 
-use crate::cli::ScanStep;
+
+use crate::clock;
 use crate::config::{Config, SCAN_CONFIG_FILE};
 use crate::db;
 use crate::password::hash_password;
@@ -14,6 +15,15 @@ use miniserde::json::{self, Object, Value};
 use rusqlite::Connection;
 use std::path::{Component, Path, PathBuf};
 pub use walk::Progress;
+
+/// One scan instruction, in command-line order.
+#[derive(Debug, PartialEq)]
+pub enum ScanStep {
+    /// No option: the default configuration file.
+    DefaultConfig,
+    ConfigFile(PathBuf),
+    Path(PathBuf),
+}
 
 /// Runs the scan steps in command-line order. Errors of one entry are reported and the next
 /// entry is processed; only a database failure stops the scan.
@@ -120,7 +130,7 @@ fn upsert_users(conn: &mut Connection, users: Option<&Value>) -> rusqlite::Resul
                 }
                 existing.id
             }
-            None => db::users::create(conn, &name, password.as_deref(), db::now())?,
+            None => db::users::create(conn, &name, password.as_deref(), clock::now())?,
         });
     }
     Ok(ids)

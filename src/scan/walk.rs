@@ -3,9 +3,11 @@
 //! when they resolve inside the same root, and known files are skipped. Rows are committed in
 //! batches so the server's writers are never blocked for long. Prints progress on stderr.
 
+use crate::clock;
+use crate::model::file_type;
 use crate::db::{self, catalogs::Catalog, catalogs::NewCatalog, files::ScannedFile};
 use crate::media::probe;
-use crate::storage::earliest_time;
+use crate::fs::paths::earliest_time;
 use rusqlite::{Connection, Transaction};
 use std::collections::VecDeque;
 use std::fs::DirEntry;
@@ -81,7 +83,7 @@ fn register(tx: &Transaction, path: &str) -> rusqlite::Result<Catalog> {
         parent: parent.map(|p| (p.id, p.root_id)),
         name: None,
         create_time: earliest_time(Path::new(path)),
-        last_modify_time: db::now(),
+        last_modify_time: clock::now(),
     };
     db::catalogs::insert(tx, &new)
 }
@@ -160,7 +162,7 @@ fn child_catalog<'a>(path: &'a str, parent: &Catalog) -> NewCatalog<'a> {
         parent: Some((parent.id, parent.root_id)),
         name: None,
         create_time: earliest_time(Path::new(path)),
-        last_modify_time: db::now(),
+        last_modify_time: clock::now(),
     }
 }
 
@@ -173,7 +175,7 @@ fn insert_file(tx: &Transaction, dir: &Catalog, name: &str, path: &Path) -> rusq
     let size = std::fs::metadata(path).map_or(0, |m| m.len()) as i64;
     let info = probe::probe(path).unwrap_or_else(|e| {
         eprintln!("scan: cannot read {}: {e}", path.display());
-        probe::MediaInfo { file_type: probe::TYPE_OTHER, width: None, height: None, orientation: None, duration: None }
+        probe::MediaInfo { file_type: file_type::OTHER, width: None, height: None, orientation: None, duration: None }
     });
     let ext = name.rsplit_once('.').map_or("", |(_, ext)| ext);
     let file = ScannedFile {
@@ -183,7 +185,7 @@ fn insert_file(tx: &Transaction, dir: &Catalog, name: &str, path: &Path) -> rusq
         ext,
         size,
         create_time: earliest_time(path),
-        now: db::now(),
+        now: clock::now(),
         file_type: info.file_type,
         duration: info.duration,
         width: info.width,

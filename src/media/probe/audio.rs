@@ -1,8 +1,8 @@
 //! Audio files: MP3 (ID3v2, Xing/Info, VBRI or a CBR estimate), ADTS AAC, WAV/RF64, AIFF,
 //! FLAC and Ogg (Vorbis, Opus, FLAC; Theora makes it a video).
 
+use crate::model::file_type;
 use super::{be16, be32, bytes, find_chunk, iff_chunks, le16, le32, le64, ratio, Input, MediaInfo};
-use super::{TYPE_AUDIO, TYPE_VIDEO};
 use std::io;
 
 /// How far after the ID3 tag(s) an MPEG audio frame sync is searched for.
@@ -109,7 +109,7 @@ pub(super) fn mpeg(inp: &mut Input, ext: &str) -> io::Result<Option<MediaInfo>> 
         let next = head.get(len..).unwrap_or_default();
         let at_eof = start + head.len() as u64 >= inp.len();
         if adts_frame_len(next).is_some() || (next.len() < 6 && at_eof) {
-            return Ok(Some(MediaInfo::new(TYPE_AUDIO)));
+            return Ok(Some(MediaInfo::new(file_type::AUDIO)));
         }
     }
     let loose = start > 0 || matches!(ext, "mp3" | "mp2" | "mpga");
@@ -119,7 +119,7 @@ pub(super) fn mpeg(inp: &mut Input, ext: &str) -> io::Result<Option<MediaInfo>> 
     let Some((i, frame)) = first_frame(&buf, window, at_eof) else {
         return Ok(None);
     };
-    let mut info = MediaInfo::new(TYPE_AUDIO);
+    let mut info = MediaInfo::new(file_type::AUDIO);
     let cbr_bytes = inp.len().saturating_sub(start + i as u64);
     info.duration = vbr_frames(&buf[i..], &frame)
         .and_then(|n| ratio(n * u64::from(frame.samples), frame.sample_rate.into()))
@@ -179,7 +179,7 @@ fn vbr_frames(frame: &[u8], f: &Frame) -> Option<u64> {
 
 /// FLAC: STREAMINFO (the first metadata block) gives total samples and sample rate.
 pub(super) fn flac(inp: &mut Input, start: u64) -> io::Result<Option<MediaInfo>> {
-    let mut info = MediaInfo::new(TYPE_AUDIO);
+    let mut info = MediaInfo::new(file_type::AUDIO);
     if let Some(b) = inp.array::<38>(start + 4)? {
         info.duration = streaminfo_duration(&b);
     }
@@ -200,7 +200,7 @@ fn streaminfo_duration(b: &[u8]) -> Option<f64> {
 /// WAV / RF64: duration = data size / byte rate from "fmt " (the ds64 chunk holds 64-bit sizes).
 pub(super) fn wav(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
     let chunks = iff_chunks(inp, 12, inp.len(), false)?;
-    let mut info = MediaInfo::new(TYPE_AUDIO);
+    let mut info = MediaInfo::new(file_type::AUDIO);
     let (Some(fmt), Some(data)) = (find_chunk(&chunks, b"fmt "), find_chunk(&chunks, b"data"))
     else {
         return Ok(Some(info));
@@ -218,7 +218,7 @@ pub(super) fn wav(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
 /// AIFF / AIFF-C: COMM holds the sample frame count and an 80-bit extended sample rate.
 pub(super) fn aiff(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
     let chunks = iff_chunks(inp, 12, inp.len(), true)?;
-    let mut info = MediaInfo::new(TYPE_AUDIO);
+    let mut info = MediaInfo::new(file_type::AUDIO);
     if let Some(comm) = find_chunk(&chunks, b"COMM") {
         let c = inp.read_at(comm.start, 18)?;
         let (Some(frames), Some(exp), Some(mantissa)) =
@@ -240,7 +240,7 @@ pub(super) fn ogg(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
     };
     let packet = page.get(27 + usize::from(segments)..).unwrap_or_default();
     if packet.starts_with(b"\x80theora") || packet.starts_with(b"\x01video") {
-        return Ok(Some(MediaInfo::new(TYPE_VIDEO)));
+        return Ok(Some(MediaInfo::new(file_type::VIDEO)));
     }
     // (samples per second, samples to skip at the start)
     let clock = if packet.starts_with(b"\x01vorbis") {
@@ -255,7 +255,7 @@ pub(super) fn ogg(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
     } else {
         None
     };
-    let mut info = MediaInfo::new(TYPE_AUDIO);
+    let mut info = MediaInfo::new(file_type::AUDIO);
     if let (Some((rate, skip)), Some(serial)) = (clock, bytes::<4>(&page, 14)) {
         let granule = last_granule(inp, serial)?;
         info.duration = granule.and_then(|g| ratio(g.saturating_sub(skip), rate));

@@ -1,8 +1,8 @@
 //! Still images (JPEG, PNG, WebP, BMP, TIFF) and GIF: sizes from their headers, orientation
 //! from EXIF, GIF duration from the frame delays.
 
+use crate::model::file_type;
 use super::{be16, be32, bytes, exif, find_chunk, iff_chunks, le16, le32, Chunk, Input, MediaInfo};
-use super::{TYPE_GIF, TYPE_IMAGE};
 use std::io;
 
 /// Segments walked before giving up on finding a JPEG frame header.
@@ -48,7 +48,7 @@ pub(super) fn jpeg(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
     let Some((Some(w), Some(h))) = size else {
         return Ok(None);
     };
-    let mut info = MediaInfo::sized(TYPE_IMAGE, w.into(), h.into());
+    let mut info = MediaInfo::sized(file_type::IMAGE, w.into(), h.into());
     info.orientation = orientation;
     Ok(Some(info))
 }
@@ -73,7 +73,7 @@ pub(super) fn png(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
     let (b"IHDR", Some(w), Some(h)) = (&ihdr[4..8], be32(&ihdr, 8), be32(&ihdr, 12)) else {
         return Ok(None);
     };
-    let mut info = MediaInfo::sized(TYPE_IMAGE, w.into(), h.into());
+    let mut info = MediaInfo::sized(file_type::IMAGE, w.into(), h.into());
     info.orientation = png_orientation(inp)?;
     Ok(Some(info))
 }
@@ -96,7 +96,7 @@ fn png_orientation(inp: &mut Input) -> io::Result<Option<i64>> {
     Ok(None)
 }
 
-/// GIF: always `TYPE_GIF`; size from the logical screen descriptor, duration from the delays.
+/// GIF: always `file_type::GIF`; size from the logical screen descriptor, duration from the delays.
 pub(super) fn gif(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
     let Some(h) = inp.array::<13>(0)? else {
         return Ok(None);
@@ -105,7 +105,7 @@ pub(super) fn gif(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
         return Ok(None);
     };
     let delays = frame_delays(inp, 13 + color_table_len(h[10]))?;
-    let mut info = MediaInfo::sized(TYPE_GIF, w.into(), ht.into());
+    let mut info = MediaInfo::sized(file_type::GIF, w.into(), ht.into());
     info.duration = super::ratio(delays, 100);
     Ok(Some(info))
 }
@@ -186,7 +186,7 @@ pub(super) fn webp(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
         b"VP8X" => return webp_extended(inp, &b, &chunks),
         _ => None,
     };
-    Ok(size.map(|(w, h)| MediaInfo::sized(TYPE_IMAGE, w, h)))
+    Ok(size.map(|(w, h)| MediaInfo::sized(file_type::IMAGE, w, h)))
 }
 
 /// VP8X: flags byte (0x08 = has EXIF), 3 reserved bytes, 24-bit canvas width and height - 1.
@@ -196,7 +196,7 @@ fn webp_extended(inp: &mut Input, b: &[u8], chunks: &[Chunk]) -> io::Result<Opti
     let (Some(w), Some(h), Some(&flags)) = (le24(4), le24(7), b.first()) else {
         return Ok(None);
     };
-    let mut info = MediaInfo::sized(TYPE_IMAGE, w, h);
+    let mut info = MediaInfo::sized(file_type::IMAGE, w, h);
     if let (true, Some(c)) = (flags & 0x08 != 0, find_chunk(chunks, b"EXIF")) {
         let len = usize::try_from(c.end - c.start).unwrap_or(MAX_EXIF);
         let block = inp.read_at(c.start, MAX_EXIF.min(len))?;
@@ -223,7 +223,7 @@ pub(super) fn bmp(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
     let (Some(w), Some(ht)) = (w, ht) else {
         return Ok(None);
     };
-    Ok(Some(MediaInfo::sized(TYPE_IMAGE, w.into(), ht.into())))
+    Ok(Some(MediaInfo::sized(file_type::IMAGE, w.into(), ht.into())))
 }
 
 /// TIFF (including TIFF-based raw formats): size and orientation from IFD0.
@@ -232,7 +232,7 @@ pub(super) fn tiff(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
     let (Some(w), Some(h)) = (ifd.width, ifd.height) else {
         return Ok(None);
     };
-    let mut info = MediaInfo::sized(TYPE_IMAGE, w, h);
+    let mut info = MediaInfo::sized(file_type::IMAGE, w, h);
     info.orientation = ifd.orientation;
     Ok(Some(info))
 }

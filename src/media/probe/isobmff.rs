@@ -1,7 +1,8 @@
 //! ISO base media files (MP4, MOV, M4V, M4A, 3GP, HEIF/AVIF): box headers are walked with seeks
 //! along fixed paths (moov/trak/mdia, meta/iprp), so `mdat` is never read.
 
-use super::{be16, be32, be64, bytes, Input, MediaInfo, TYPE_AUDIO, TYPE_IMAGE, TYPE_VIDEO};
+use crate::model::file_type;
+use super::{be16, be32, be64, bytes, Input, MediaInfo};
 use std::io;
 
 /// Boxes listed per container level.
@@ -71,7 +72,7 @@ fn payload(inp: &mut Input, b: &Bx, max: usize) -> io::Result<Vec<u8>> {
     inp.read_at(b.start, len.min(max))
 }
 
-/// Image brands give `TYPE_IMAGE` (with the primary item's size), otherwise `moov` decides.
+/// Image brands give `file_type::IMAGE` (with the primary item's size), otherwise `moov` decides.
 /// The top level is walked only up to `moov`: fragmented files follow it with many fragments.
 pub(super) fn probe(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
     let top = walk(inp, 0, inp.len(), Some(b"moov"))?;
@@ -86,7 +87,7 @@ pub(super) fn probe(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
             None => None,
         };
         let (w, h) = size.unwrap_or((0, 0));
-        return Ok(Some(MediaInfo::sized(TYPE_IMAGE, w, h)));
+        return Ok(Some(MediaInfo::sized(file_type::IMAGE, w, h)));
     }
     match moov {
         Some(moov) => movie(inp, moov),
@@ -134,8 +135,8 @@ fn movie(inp: &mut Input, moov: Bx) -> io::Result<Option<MediaInfo>> {
         .find(|t| t.width > 0 && t.height > 0);
     let has_audio = tracks.iter().any(|t| &t.handler == b"soun");
     let mut info = match video {
-        Some(v) => MediaInfo::sized(TYPE_VIDEO, v.width, v.height),
-        None if has_audio => MediaInfo::new(TYPE_AUDIO),
+        Some(v) => MediaInfo::sized(file_type::VIDEO, v.width, v.height),
+        None if has_audio => MediaInfo::new(file_type::AUDIO),
         None => return Ok(None),
     };
     info.orientation = video.and_then(|v| match v.rotation {

@@ -1,7 +1,8 @@
 //! Matroska / WebM: EBML elements of the Segment up to the first Cluster — Info (duration) and
 //! Tracks (video size, audio presence). Clusters, Cues and SeekHead targets are not read.
 
-use super::{bytes, Input, MediaInfo, TYPE_AUDIO, TYPE_VIDEO};
+use crate::model::file_type;
+use super::{bytes, Input, MediaInfo};
 use std::io;
 
 /// Elements listed per level.
@@ -107,9 +108,9 @@ pub(super) fn probe(inp: &mut Input, ext: &str) -> io::Result<Option<MediaInfo>>
     }
     let audio_ext = matches!(ext, "mka" | "weba");
     let mut info = match video {
-        Some((w, h)) => MediaInfo::sized(TYPE_VIDEO, w, h),
-        None if audio || audio_ext => MediaInfo::new(TYPE_AUDIO),
-        None => MediaInfo::new(TYPE_VIDEO),
+        Some((w, h)) => MediaInfo::sized(file_type::VIDEO, w, h),
+        None if audio || audio_ext => MediaInfo::new(file_type::AUDIO),
+        None => MediaInfo::new(file_type::VIDEO),
     };
     info.duration = duration;
     Ok(Some(info))

@@ -6,6 +6,7 @@ mod av;
 mod ffmpeg;
 mod fixtures;
 
+use crate::model::file_type;
 use super::*;
 use fixtures::*;
 
@@ -18,7 +19,7 @@ fn jpeg_with_orientation_6_swaps_width_and_height() {
         width: Some(3000),
         height: Some(4000),
         orientation: Some(6),
-        ..MediaInfo::new(TYPE_IMAGE)
+        ..MediaInfo::new(file_type::IMAGE)
     };
     assert_eq!(info, expected);
 }
@@ -49,7 +50,7 @@ fn jpeg_orientation_outside_1_to_8_is_not_stored() {
         let info = probe_bytes("a.jpg", &orientation_jpeg(false, value));
         assert_eq!(
             (info.file_type, info.orientation, info.width),
-            (TYPE_IMAGE, None, Some(4000))
+            (file_type::IMAGE, None, Some(4000))
         );
     }
 }
@@ -57,7 +58,7 @@ fn jpeg_orientation_outside_1_to_8_is_not_stored() {
 #[test]
 fn jpeg_without_exif_has_size_but_no_orientation() {
     let info = probe_bytes("no-exif.JPG", &jpeg(None, 640, 480));
-    assert_eq!(info, MediaInfo::sized(TYPE_IMAGE, 640, 480));
+    assert_eq!(info, MediaInfo::sized(file_type::IMAGE, 640, 480));
 }
 
 #[test]
@@ -72,7 +73,7 @@ fn jpeg_cut_before_its_frame_header_is_other() {
 fn png_size_comes_from_ihdr() {
     assert_eq!(
         probe_bytes("a.png", &png(800, 600, None)),
-        MediaInfo::sized(TYPE_IMAGE, 800, 600)
+        MediaInfo::sized(file_type::IMAGE, 800, 600)
     );
 }
 
@@ -93,7 +94,7 @@ fn gif_duration_is_the_sum_of_all_frame_delays() {
     let info = probe_bytes("anim.gif", &gif(320, 200, &[Some(10), Some(20), Some(30)]));
     assert_eq!(
         (info.file_type, info.width, info.height, info.orientation),
-        (TYPE_GIF, Some(320), Some(200), None)
+        (file_type::GIF, Some(320), Some(200), None)
     );
     assert_duration(&info, 0.6);
 }
@@ -102,7 +103,7 @@ fn gif_duration_is_the_sum_of_all_frame_delays() {
 fn single_frame_gif_without_control_extension_is_a_gif_without_duration() {
     assert_eq!(
         probe_bytes("still.gif", &gif(16, 8, &[None])),
-        MediaInfo::sized(TYPE_GIF, 16, 8)
+        MediaInfo::sized(file_type::GIF, 16, 8)
     );
 }
 
@@ -118,7 +119,7 @@ fn gif_whose_delays_are_all_zero_has_no_duration() {
 fn truncated_gif_keeps_its_size_and_the_delays_seen_so_far() {
     let full = gif(16, 8, &[Some(10), Some(20), Some(30)]);
     let info = probe_bytes("cut.gif", &full[..full.len() - 30]);
-    assert_eq!((info.file_type, info.width), (TYPE_GIF, Some(16)));
+    assert_eq!((info.file_type, info.width), (file_type::GIF, Some(16)));
     assert_duration(&info, 0.3);
 }
 
@@ -132,7 +133,7 @@ fn webp_sizes_come_from_vp8_vp8l_and_vp8x_chunks() {
     );
     assert_eq!(
         probe_bytes("a.webp", &riff(b"WEBP", &[vp8])),
-        MediaInfo::sized(TYPE_IMAGE, 640, 480)
+        MediaInfo::sized(file_type::IMAGE, 640, 480)
     );
     let bits: u32 = 99 | (49 << 14);
     let vp8l = chunk(
@@ -141,7 +142,7 @@ fn webp_sizes_come_from_vp8_vp8l_and_vp8x_chunks() {
     );
     assert_eq!(
         probe_bytes("b.webp", &riff(b"WEBP", &[vp8l])),
-        MediaInfo::sized(TYPE_IMAGE, 100, 50)
+        MediaInfo::sized(file_type::IMAGE, 100, 50)
     );
     let vp8x = chunk(b"VP8X", &[0x08, 0, 0, 0, 0x1F, 0x03, 0, 0xDF, 0x01, 0]);
     let exif = chunk(b"EXIF", &tiff_block(false, &[(0x0112, 3, 6)]));
@@ -166,7 +167,7 @@ fn bmp_size_comes_from_the_info_header_even_when_top_down() {
     b.extend([0; 24]);
     assert_eq!(
         probe_bytes("a.bmp", &b),
-        MediaInfo::sized(TYPE_IMAGE, 300, 200)
+        MediaInfo::sized(file_type::IMAGE, 300, 200)
     );
 }
 
@@ -187,7 +188,7 @@ fn tiff_file_gives_size_and_orientation_from_ifd0() {
         "b.tiff",
         &tiff_block(false, &[(0x0100, 3, 64), (0x0101, 3, 32)]),
     );
-    assert_eq!(little, MediaInfo::sized(TYPE_IMAGE, 64, 32));
+    assert_eq!(little, MediaInfo::sized(file_type::IMAGE, 64, 32));
 }
 
 #[test]
@@ -225,8 +226,8 @@ fn heic_size_is_the_primary_items_ispe_turned_by_irot() {
     .concat();
     assert_eq!(
         probe_bytes("a.HEIC", &file),
-        MediaInfo::sized(TYPE_IMAGE, 3024, 4032)
+        MediaInfo::sized(file_type::IMAGE, 3024, 4032)
     );
     let bare = [ftyp(b"mif1", &[b"heic"]), bx(b"mdat", &[0; 16])].concat();
-    assert_eq!(probe_bytes("b.heif", &bare), MediaInfo::new(TYPE_IMAGE));
+    assert_eq!(probe_bytes("b.heif", &bare), MediaInfo::new(file_type::IMAGE));
 }

@@ -1,8 +1,8 @@
 //! AVI, FLV and ASF (WMV/WMA): type from the streams the headers announce, size and duration
 //! where the header carries them.
 
+use crate::model::file_type;
 use super::{be32, bytes, find_chunk, iff_chunks, le32, le64, seconds, Chunk, Input, MediaInfo};
-use super::{TYPE_AUDIO, TYPE_VIDEO};
 use std::io;
 
 /// Largest FLV script tag or ASF header object read.
@@ -15,7 +15,7 @@ const MAX_OBJECTS: usize = 1024;
 pub(super) fn avi(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
     let top = iff_chunks(inp, 12, inp.len(), false)?;
     let Some(hdrl) = find_list(inp, &top, b"hdrl")? else {
-        return Ok(Some(MediaInfo::new(TYPE_VIDEO)));
+        return Ok(Some(MediaInfo::new(file_type::VIDEO)));
     };
     let header = iff_chunks(inp, hdrl.start, hdrl.end, false)?;
     let avih = match find_chunk(&header, b"avih") {
@@ -30,7 +30,7 @@ pub(super) fn avi(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
         }
     }
     let (w, h) = (le32(&avih, 32).unwrap_or(0), le32(&avih, 36).unwrap_or(0));
-    let mut info = MediaInfo::sized(TYPE_VIDEO, w.into(), h.into());
+    let mut info = MediaInfo::sized(file_type::VIDEO, w.into(), h.into());
     let total_us = le32(&avih, 0)
         .zip(frames)
         .map(|(us, n)| u64::from(us) * u64::from(n));
@@ -71,7 +71,7 @@ pub(super) fn flv(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
             .filter(|v| *v >= 1.0 && *v < 1e9)
             .map_or(0, |v| v as u64)
     };
-    let file_type = if audio_only { TYPE_AUDIO } else { TYPE_VIDEO };
+    let file_type = if audio_only { file_type::AUDIO } else { file_type::VIDEO };
     let mut info = MediaInfo::sized(file_type, dim(b"width"), dim(b"height"));
     info.duration = amf_number(&meta, b"duration").and_then(seconds);
     Ok(Some(info))
@@ -136,9 +136,9 @@ pub(super) fn asf(inp: &mut Input, ext: &str) -> io::Result<Option<MediaInfo>> {
         pos = next;
     }
     let mut info = match video {
-        Some((w, h)) => MediaInfo::sized(TYPE_VIDEO, w.into(), h.into()),
-        None if audio || ext == "wma" => MediaInfo::new(TYPE_AUDIO),
-        None => MediaInfo::new(TYPE_VIDEO),
+        Some((w, h)) => MediaInfo::sized(file_type::VIDEO, w.into(), h.into()),
+        None if audio || ext == "wma" => MediaInfo::new(file_type::AUDIO),
+        None => MediaInfo::new(file_type::VIDEO),
     };
     info.duration = duration;
     Ok(Some(info))

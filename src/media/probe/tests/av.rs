@@ -1,6 +1,7 @@
 //! Unit tests of the audio and video probes (ISO-BMFF boxes, MP3/WAV/FLAC/Ogg/AIFF, Matroska,
 //! AVI, FLV, MPEG streams) and of the probe's robustness against damaged input.
 
+use crate::model::file_type;
 use super::super::*;
 use super::fixtures::*;
 
@@ -13,7 +14,7 @@ fn mp4_with_a_90_degree_video_track_is_video_with_orientation_8_and_swapped_size
         width: Some(1080),
         height: Some(1920),
         orientation: Some(8),
-        ..MediaInfo::new(TYPE_VIDEO)
+        ..MediaInfo::new(file_type::VIDEO)
     };
     assert_eq!(
         info,
@@ -58,7 +59,7 @@ fn audio_only_m4a_is_audio_with_the_movie_duration() {
     let info = probe_bytes("song.m4a", &file);
     assert_eq!(
         (info.file_type, info.width, info.orientation),
-        (TYPE_AUDIO, None, None)
+        (file_type::AUDIO, None, None)
     );
     assert_duration(&info, 10.0);
 }
@@ -73,7 +74,7 @@ fn zero_sized_video_track_does_not_make_a_file_video() {
         ],
     );
     let info = probe_bytes("a.mp4", &[ftyp(b"isom", &[]), moov].concat());
-    assert_eq!((info.file_type, info.orientation), (TYPE_AUDIO, None));
+    assert_eq!((info.file_type, info.orientation), (file_type::AUDIO, None));
     assert_duration(&info, 2.0); // from mdhd, as there is no mvhd
 }
 
@@ -93,7 +94,7 @@ fn version_1_headers_and_a_64_bit_largesize_mdat_before_moov_are_read() {
     let info = probe_bytes("a.3gp", &[ftyp(b"3gp4", &[b"3gp4"]), mdat, moov].concat());
     assert_eq!(
         (info.file_type, info.width, info.height, info.orientation),
-        (TYPE_VIDEO, Some(576), Some(720), Some(6))
+        (file_type::VIDEO, Some(576), Some(720), Some(6))
     );
     assert_duration(&info, 2.5);
 }
@@ -118,7 +119,7 @@ fn a_sparse_5_gib_mp4_is_probed_by_seeking_over_its_mdat() {
     let info = probe(&path).expect("probe");
     assert_eq!(
         (info.file_type, info.orientation, info.duration),
-        (TYPE_VIDEO, Some(3), Some(2.5))
+        (file_type::VIDEO, Some(3), Some(2.5))
     );
 }
 
@@ -136,7 +137,7 @@ fn box_with_size_zero_runs_to_the_end_of_the_file_without_hanging() {
     moov0.extend(&mp4(IDENTITY)[ftyp(b"isom", &[b"isom", b"mp41"]).len() + 8..]);
     assert_eq!(
         probe_bytes("b.mp4", &[ftyp(b"isom", &[]), moov0].concat()).file_type,
-        TYPE_VIDEO
+        file_type::VIDEO
     );
 }
 
@@ -176,7 +177,7 @@ fn box_sizes_pointing_past_the_end_of_the_file_give_partial_info_or_other() {
 fn mp3_with_id3v2_and_cbr_frames_estimates_duration_from_the_bitrate() {
     let frames: Vec<u8> = (0..20).flat_map(|_| mp3_frame(&[])).collect();
     let info = probe_bytes("song.mp3", &[id3v2(1000), frames].concat());
-    assert_eq!(info.file_type, TYPE_AUDIO);
+    assert_eq!(info.file_type, file_type::AUDIO);
     assert_duration(&info, 20.0 * 417.0 * 8.0 / 128_000.0);
 }
 
@@ -202,30 +203,30 @@ fn mp3_without_a_frame_sync_within_64_kib_is_other() {
 #[test]
 fn bare_mpeg_frames_need_the_mp3_extension_to_be_searched_for() {
     let file = [vec![0x00; 100], mp3_frame(&[]), mp3_frame(&[])].concat();
-    assert_eq!(probe_bytes("a.MP3", &file).file_type, TYPE_AUDIO);
+    assert_eq!(probe_bytes("a.MP3", &file).file_type, file_type::AUDIO);
     assert_eq!(probe_bytes("a.bin", &file), other());
     let at_start = [mp3_frame(&[]), mp3_frame(&[])].concat();
-    assert_eq!(probe_bytes("a.bin", &at_start).file_type, TYPE_AUDIO);
+    assert_eq!(probe_bytes("a.bin", &at_start).file_type, file_type::AUDIO);
 }
 
 #[test]
 fn adts_aac_is_audio_without_duration() {
     let adts = [0xFF, 0xF1, 0x50, 0x80, 0x02, 0x1F, 0xFC, 0, 0, 0];
-    assert_eq!(probe_bytes("a.aac", &adts), MediaInfo::new(TYPE_AUDIO));
+    assert_eq!(probe_bytes("a.aac", &adts), MediaInfo::new(file_type::AUDIO));
     assert_eq!(probe_bytes("b.aac", b"not really aac"), other());
 }
 
 #[test]
 fn wav_duration_is_data_size_over_byte_rate() {
     let info = probe_bytes("a.wav", &wav(44_100));
-    assert_eq!(info.file_type, TYPE_AUDIO);
+    assert_eq!(info.file_type, file_type::AUDIO);
     assert_duration(&info, 0.25);
 }
 
 #[test]
 fn flac_duration_comes_from_streaminfo() {
     let info = probe_bytes("a.flac", &flac(44_100, 441_000));
-    assert_eq!(info.file_type, TYPE_AUDIO);
+    assert_eq!(info.file_type, file_type::AUDIO);
     assert_duration(&info, 10.0);
     assert_duration(
         &probe_bytes("b.flac", &[id3v2(20), flac(48_000, 24_000)].concat()),
@@ -250,7 +251,7 @@ fn ogg_vorbis_duration_comes_from_the_last_granule_and_theora_is_video() {
     assert_duration(&probe_bytes("a.ogg", &file), 2.0);
     assert_eq!(
         probe_bytes("b.ogv", &ogg_page(0, b"\x80theora\x03\x02\x01")).file_type,
-        TYPE_VIDEO
+        file_type::VIDEO
     );
 }
 
@@ -276,16 +277,16 @@ fn matroska_gives_video_size_and_duration_and_audio_only_is_audio() {
     let file = matroska(&[mkv_track(2, None), mkv_track(1, Some((0x80, 0x68)))]);
     let expected = MediaInfo {
         duration: Some(1.2345),
-        ..MediaInfo::sized(TYPE_VIDEO, 640, 360)
+        ..MediaInfo::sized(file_type::VIDEO, 640, 360)
     };
     assert_eq!(probe_bytes("a.mkv", &file), expected);
     assert_eq!(
         probe_bytes("b.webm", &matroska(&[mkv_track(2, None)])).file_type,
-        TYPE_AUDIO
+        file_type::AUDIO
     );
     let bare = ebml(&[0x1A, 0x45, 0xDF, 0xA3], &[]);
-    assert_eq!(probe_bytes("c.mka", &bare).file_type, TYPE_AUDIO);
-    assert_eq!(probe_bytes("c.mkv", &bare).file_type, TYPE_VIDEO);
+    assert_eq!(probe_bytes("c.mka", &bare).file_type, file_type::AUDIO);
+    assert_eq!(probe_bytes("c.mkv", &bare).file_type, file_type::VIDEO);
 }
 
 #[test]
@@ -305,7 +306,7 @@ fn avi_size_and_duration_come_from_avih() {
     let info = probe_bytes("a.avi", &file);
     assert_eq!(
         (info.file_type, info.width, info.height),
-        (TYPE_VIDEO, Some(320), Some(240))
+        (file_type::VIDEO, Some(320), Some(240))
     );
     assert_duration(&info, 10.0);
 }
@@ -341,7 +342,7 @@ fn flv_metadata_gives_size_and_duration() {
         probe_bytes("a.flv", &file),
         MediaInfo {
             duration: Some(7.5),
-            ..MediaInfo::sized(TYPE_VIDEO, 426, 240)
+            ..MediaInfo::sized(file_type::VIDEO, 426, 240)
         }
     );
 }
@@ -351,14 +352,14 @@ fn transport_and_program_streams_are_video() {
     let ts: Vec<u8> = (0..3)
         .flat_map(|_| [vec![0x47, 0x40, 0, 0x10], vec![0xFF; 184]].concat())
         .collect();
-    assert_eq!(probe_bytes("a.ts", &ts), MediaInfo::new(TYPE_VIDEO));
+    assert_eq!(probe_bytes("a.ts", &ts), MediaInfo::new(file_type::VIDEO));
     let m2ts: Vec<u8> = (0..3)
         .flat_map(|_| [vec![0; 4], vec![0x47], vec![0xFF; 187]].concat())
         .collect();
-    assert_eq!(probe_bytes("a.m2ts", &m2ts), MediaInfo::new(TYPE_VIDEO));
+    assert_eq!(probe_bytes("a.m2ts", &m2ts), MediaInfo::new(file_type::VIDEO));
     assert_eq!(
         probe_bytes("a.mpg", &[0, 0, 1, 0xBA, 0x44, 0, 4, 0, 4, 1]),
-        MediaInfo::new(TYPE_VIDEO)
+        MediaInfo::new(file_type::VIDEO)
     );
 }
 
@@ -396,7 +397,7 @@ fn names_with_quotes_shell_syntax_spaces_and_non_ascii_are_just_names() {
     );
     assert_eq!(
         probe(&path).expect("probe"),
-        MediaInfo::sized(TYPE_IMAGE, 10, 20)
+        MediaInfo::sized(file_type::IMAGE, 10, 20)
     );
 }
 
@@ -432,7 +433,7 @@ fn final_step_swaps_only_for_orientations_5_to_8() {
     for (orientation, swapped) in [(1, false), (4, false), (5, true), (7, true), (8, true)] {
         let info = finish(MediaInfo {
             orientation: Some(orientation),
-            ..MediaInfo::sized(TYPE_IMAGE, 2, 1)
+            ..MediaInfo::sized(file_type::IMAGE, 2, 1)
         });
         assert_eq!(info.width == Some(1), swapped);
     }

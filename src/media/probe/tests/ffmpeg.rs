@@ -1,6 +1,7 @@
 //! Optional cross-check: files made by a real ffmpeg must agree with ffprobe (skipped, with a
 //! note, when ffmpeg or ffprobe is not installed).
 
+use crate::model::file_type;
 use super::super::*;
 use super::fixtures::TempDir;
 use std::ffi::OsStr;
@@ -74,7 +75,7 @@ fn check_against_ffprobe(path: &Path, file_type: i64) {
     if matches!(ours.orientation, Some(5..=8)) {
         size = size.map(|(w, h)| (h, w));
     }
-    if file_type != TYPE_AUDIO {
+    if file_type != file_type::AUDIO {
         assert_eq!(size, theirs.video, "{what}");
     }
     let expected_orientation = match theirs.rotation.map(|r| (-r).rem_euclid(360)) {
@@ -89,7 +90,7 @@ fn check_against_ffprobe(path: &Path, file_type: i64) {
     }
     assert_eq!(
         ours.duration.is_some(),
-        file_type != TYPE_IMAGE && theirs.duration.is_some(),
+        file_type != file_type::IMAGE && theirs.duration.is_some(),
         "{what}"
     );
 }
@@ -110,36 +111,36 @@ fn real_files_made_by_ffmpeg_agree_with_ffprobe() {
     let v = "-f lavfi -i testsrc=size=96x64:rate=10:duration=2";
     let a = "-f lavfi -i sine=frequency=440:sample_rate=44100:duration=2";
     let cases = [
-        ("v.mp4", format!("{v} {a} -c:v mpeg4 -c:a aac"), TYPE_VIDEO),
-        ("v.mkv", format!("{v} {a} -c:v mpeg4 -c:a flac"), TYPE_VIDEO),
-        ("v.avi", format!("{v} -c:v mpeg4"), TYPE_VIDEO),
+        ("v.mp4", format!("{v} {a} -c:v mpeg4 -c:a aac"), file_type::VIDEO),
+        ("v.mkv", format!("{v} {a} -c:v mpeg4 -c:a flac"), file_type::VIDEO),
+        ("v.avi", format!("{v} -c:v mpeg4"), file_type::VIDEO),
         (
             "v.webm",
             format!("{v} {a} -c:v libvpx -c:a libopus"),
-            TYPE_VIDEO,
+            file_type::VIDEO,
         ),
-        ("v.flv", format!("{v} -c:v flv"), TYPE_VIDEO),
-        ("v.wmv", format!("{v} {a} -c:v wmv2 -c:a wmav2"), TYPE_VIDEO),
-        ("a.wma", format!("{a} -c:a wmav2"), TYPE_AUDIO),
-        ("a.aiff", a.to_string(), TYPE_AUDIO),
-        ("a.m4a", format!("{a} -c:a aac"), TYPE_AUDIO),
+        ("v.flv", format!("{v} -c:v flv"), file_type::VIDEO),
+        ("v.wmv", format!("{v} {a} -c:v wmv2 -c:a wmav2"), file_type::VIDEO),
+        ("a.wma", format!("{a} -c:a wmav2"), file_type::AUDIO),
+        ("a.aiff", a.to_string(), file_type::AUDIO),
+        ("a.m4a", format!("{a} -c:a aac"), file_type::AUDIO),
         (
             "a.mp3",
             format!("{a} -c:a libmp3lame -b:a 128k"),
-            TYPE_AUDIO,
+            file_type::AUDIO,
         ),
-        ("a.flac", a.to_string(), TYPE_AUDIO),
-        ("a.wav", a.to_string(), TYPE_AUDIO),
-        ("a.ogg", format!("{a} -c:a libvorbis"), TYPE_AUDIO),
-        ("anim.gif", v.to_string(), TYPE_GIF),
-        ("i.png", format!("{v} -frames:v 1"), TYPE_IMAGE),
-        ("i.jpg", format!("{v} -frames:v 1"), TYPE_IMAGE),
-        ("i.bmp", format!("{v} -frames:v 1"), TYPE_IMAGE),
-        ("i.tiff", format!("{v} -frames:v 1"), TYPE_IMAGE),
+        ("a.flac", a.to_string(), file_type::AUDIO),
+        ("a.wav", a.to_string(), file_type::AUDIO),
+        ("a.ogg", format!("{a} -c:a libvorbis"), file_type::AUDIO),
+        ("anim.gif", v.to_string(), file_type::GIF),
+        ("i.png", format!("{v} -frames:v 1"), file_type::IMAGE),
+        ("i.jpg", format!("{v} -frames:v 1"), file_type::IMAGE),
+        ("i.bmp", format!("{v} -frames:v 1"), file_type::IMAGE),
+        ("i.tiff", format!("{v} -frames:v 1"), file_type::IMAGE),
         (
             "i.webp",
             format!("{v} -frames:v 1 -c:v libwebp"),
-            TYPE_IMAGE,
+            file_type::IMAGE,
         ),
     ];
     for (name, args, file_type) in &cases {
@@ -152,7 +153,7 @@ fn real_files_made_by_ffmpeg_agree_with_ffprobe() {
     for (name, angle) in [("r90.mp4", 90), ("r180.mov", 180), ("r270.mp4", 270)] {
         let args = format!("-c copy -metadata:s:v:0 rotate={angle}");
         match ffmpeg(&dir, name, Some(&source), &args) {
-            Some(path) => check_against_ffprobe(&path, TYPE_VIDEO),
+            Some(path) => check_against_ffprobe(&path, file_type::VIDEO),
             None => eprintln!("skipped {name}: this ffmpeg cannot remux with a rotation"),
         }
     }

@@ -1,5 +1,6 @@
 //! Test helpers: a scratch directory, and builders for minimal files of every parsed format.
 
+use crate::model::file_type;
 use super::super::*;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -36,7 +37,7 @@ pub(super) fn probe_bytes(name: &str, bytes: &[u8]) -> MediaInfo {
 }
 
 pub(super) fn other() -> MediaInfo {
-    MediaInfo::new(TYPE_OTHER)
+    MediaInfo::new(file_type::OTHER)
 }
 
 pub(super) fn assert_duration(info: &MediaInfo, expected: f64) {

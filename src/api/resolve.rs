@@ -1,0 +1,79 @@
+//! What several handlers share: resolving a file id to a visible row and its physical file
+//! (protocol §5.1), the FileInfo of a row with its current upload sizes, and the optional
+//! details that uploadFileInfo and updateFile both accept.
+
+use super::context::{Ctx, Viewer};
+use crate::model::{file_type, status};
+use super::views::{self, UploadSizes};
+use crate::fs::paths;
+use crate::http::params::Params;
+use crate::db::{self, files::FileRow};
+use crate::error::ApiError;
+use crate::thumb_cache::levels::{thumb_file, Level};
+use std::path::PathBuf;
+
+/// A visible file whose physical catalog exists and whose physical file is a regular file.
+pub struct ResolvedFile {
+    pub row: FileRow,
+    pub path: PathBuf,
+}
+
+/// Protocol §5.1 steps 3–6 (the session and the `id` parameter are checked by the caller).
+pub fn resolve_file(ctx: &Ctx, viewer: &Viewer, id: i64, media_only: bool) -> Result<ResolvedFile, ApiError> {
+    let row = db::files::by_id(ctx.db, id)?
+        .filter(|f| viewer.sees_root(f.root_catalog_id))
+        .ok_or(ApiError::NotFound)?;
+    if media_only && !file_type::VISUAL.contains(&row.file_type) {
+        return Err(ApiError::UnsupportedType);
+    }
+    resolve_physical(ctx, row)
+}
+
+/// Protocol §5.1 steps 5–6 for a row already known to be accessible.
+pub fn resolve_physical(ctx: &Ctx, row: FileRow) -> Result<ResolvedFile, ApiError> {
+    let catalog = db::catalogs::by_id(ctx.db, row.real_catalog_id)?.ok_or(ApiError::Data)?;
+    let path = paths::physical_file(&catalog.path, &row.file_name);
+    if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+        return Err(ApiError::MissingOnDisk);
+    }
+    Ok(ResolvedFile { row, path })
+}
+
+/// The FileInfo JSON of a row, measuring the upload targets only when a part is uploading.
+pub fn file_info(ctx: &Ctx, row: &FileRow) -> Result<String, ApiError> {
+    let uploading = [row.status_for_origin, row.status_for_thumb, row.status_for_screen]
+        .contains(&status::UPLOADING);
+    let sizes = if uploading { upload_sizes(ctx, row)? } else { UploadSizes::default() };
+    Ok(views::file_info(row, sizes))
+}
+
+fn upload_sizes(ctx: &Ctx, row: &FileRow) -> Result<UploadSizes, ApiError> {
+    let thumbs = &ctx.app.config.thumb_path;
+    let origin = match db::catalogs::by_id(ctx.db, row.real_catalog_id)? {
+        Some(catalog) => paths::size_or_zero(&paths::physical_file(&catalog.path, &row.file_name)),
+        None => 0,
+    };
+    Ok(UploadSizes {
+        origin,
+        thumb: paths::size_or_zero(&thumb_file(thumbs, row.real_catalog_id, row.id, Level::Small)),
+        screen: paths::size_or_zero(&thumb_file(thumbs, row.real_catalog_id, row.id, Level::Screen)),
+    })
+}
+
+/// memo longer than this many code points is silently dropped (protocol §4.15, §4.19).
+const MEMO_MAX: usize = 1024;
+
+/// The optional details uploadFileInfo and updateFile share; invalid values count as absent.
+pub fn file_details(params: &Params) -> db::files::Details {
+    db::files::Details {
+        duration: params.float("duration"),
+        width: params.int("width"),
+        height: params.int("height"),
+        orientation: params.int("orientation"),
+        longitude: params.float("longitude"),
+        latitude: params.float("latitude"),
+        memo: params.string_of_length("memo", 0, MEMO_MAX),
+        help_int: params.int("helpInt"),
+        help_text: params.string("helpText"),
+    }
+}

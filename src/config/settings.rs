@@ -1,0 +1,162 @@
+//! The server's settings: `appConfigs.json` in APPDIR (protocol §8.1) with the original's keys and
+//! defaults, paths resolved against APPDIR, numbers accepted as JSON numbers or numeric strings.
+//! Read once at start-up. Editing the file is `config::tool`'s job; command-line parsing is `cli`'s.
+
+use crate::numbers::int_of_json;
+use miniserde::json::{self, Object, Value};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub const CONFIG_FILE: &str = "appConfigs.json";
+pub const DATABASE_FILE: &str = "dataManager.db";
+pub const SCAN_CONFIG_FILE: &str = "scanDiskConfig.json";
+
+/// The numeric settings with their defaults, in the order the protocol lists them.
+pub const NUMERIC_KEYS: [(&str, i64); 4] = [
+    ("shareUrlThreshold", 1000),
+    ("shareUrlTimeout", 1800),
+    ("onlineThreshold", 100),
+    ("onlineTimeout", 3600),
+];
+/// The path settings with their defaults relative to APPDIR.
+pub const PATH_KEYS: [(&str, &str); 3] = [
+    ("logFileName", "building/appLog.log"),
+    ("thumbPath", "building/thumbs"),
+    ("defaultUserPath", "building/users"),
+];
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub app_dir: PathBuf,
+    pub database: PathBuf,
+    pub log_file: PathBuf,
+    pub thumb_path: PathBuf,
+    pub default_user_path: PathBuf,
+    pub share_url_threshold: i64,
+    pub share_url_timeout: i64,
+    pub online_threshold: i64,
+    pub online_timeout: i64,
+    /// The program run to grab video frames (looked up on PATH unless absolute).
+    pub ffmpeg: PathBuf,
+}
+
+impl Config {
+    /// Loads `APPDIR/appConfigs.json`; a missing or unparsable file means all defaults.
+    pub fn load(app_dir: &Path) -> Config {
+        let object = read_object(&app_dir.join(CONFIG_FILE)).unwrap_or_default();
+        let path = |key: &str| path_setting(&object, key, app_dir);
+        let number = |key: &str| number_setting(&object, key);
+        Config {
+            app_dir: app_dir.to_path_buf(),
+            database: app_dir.join(DATABASE_FILE),
+            log_file: path("logFileName"),
+            thumb_path: path("thumbPath"),
+            default_user_path: path("defaultUserPath"),
+            share_url_threshold: number("shareUrlThreshold"),
+            share_url_timeout: number("shareUrlTimeout"),
+            online_threshold: number("onlineThreshold"),
+            online_timeout: number("onlineTimeout"),
+            ffmpeg: PathBuf::from("ffmpeg"),
+        }
+    }
+}
+
+impl fmt::Display for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "app dir {}, database {}, thumbs {}, user folders {}, log {}, sessions {}×{}s, shares {}×{}s",
+            self.app_dir.display(),
+            self.database.display(),
+            self.thumb_path.display(),
+            self.default_user_path.display(),
+            self.log_file.display(),
+            self.online_threshold,
+            self.online_timeout,
+            self.share_url_threshold,
+            self.share_url_timeout
+        )
+    }
+}
+
+/// The top-level object of a JSON file; None when missing, unreadable or not an object.
+pub fn read_object(file: &Path) -> Option<Object> {
+    let text = std::fs::read_to_string(file).ok()?;
+    match json::from_str::<Value>(&text) {
+        Ok(Value::Object(object)) => Some(object),
+        _ => {
+            log::warn!("{} is not a JSON object; using defaults", file.display());
+            None
+        }
+    }
+}
+
+fn path_setting(object: &Object, key: &str, app_dir: &Path) -> PathBuf {
+    let default = PATH_KEYS.iter().find(|(k, _)| *k == key).map_or("", |(_, d)| d);
+    let chosen = match object.get(key) {
+        Some(Value::String(text)) if !text.is_empty() => text.as_str(),
+        _ => default,
+    };
+    resolve(app_dir, Path::new(chosen))
+}
+
+/// A relative path is taken relative to APPDIR.
+pub fn resolve(app_dir: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        app_dir.join(path)
+    }
+}
+
+fn number_setting(object: &Object, key: &str) -> i64 {
+    let default = NUMERIC_KEYS.iter().find(|(k, _)| *k == key).map_or(0, |(_, d)| *d);
+    match object.get(key) {
+        None | Some(Value::Null) => default,
+        Some(value) => int_of_json(value).unwrap_or_else(|| {
+            log::warn!("{CONFIG_FILE}: {key} is not a number; using {default}");
+            default
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_with(json: &str) -> Config {
+        let dir = std::env::temp_dir().join(format!("isync-config-{}", crate::random::hex_token::<16>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(CONFIG_FILE), json).unwrap();
+        let config = Config::load(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        config
+    }
+
+    #[test]
+    fn defaults_apply_when_the_file_is_missing_or_broken() {
+        let config = load_with("{not json");
+        assert_eq!(config.share_url_threshold, 1000);
+        assert_eq!(config.share_url_timeout, 1800);
+        assert_eq!(config.online_threshold, 100);
+        assert_eq!(config.online_timeout, 3600);
+        assert!(config.thumb_path.ends_with("building/thumbs"));
+        assert!(config.log_file.ends_with("building/appLog.log"));
+    }
+
+    #[test]
+    fn numeric_strings_are_accepted_and_garbage_falls_back() {
+        let config = load_with(r#"{"onlineThreshold": "500", "onlineTimeout": "x", "shareUrlTimeout": 60.9}"#);
+        assert_eq!(config.online_threshold, 500);
+        assert_eq!(config.online_timeout, 3600);
+        assert_eq!(config.share_url_timeout, 60);
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_app_dir_and_empty_means_default() {
+        let config = load_with(r#"{"thumbPath": "t", "defaultUserPath": "", "logFileName": "/var/log/x.log"}"#);
+        assert!(config.thumb_path.is_absolute() && config.thumb_path.ends_with("t"));
+        assert!(config.default_user_path.ends_with("building/users"));
+        assert_eq!(config.log_file, PathBuf::from("/var/log/x.log"));
+    }
+}

@@ -1,0 +1,21 @@
+//! HTTP on top of tiny_http: the listening socket and its connection options (`listener`), the
+//! worker threads with their panic boundary and access log (`server`), one request as handlers
+//! see it with its bounded parameters and body (`request`, `params`, `percent`, `multipart`),
+//! and what goes back (`reply`, `range`, `sendfile`, `body_block`). `sys` holds the libc socket
+//! calls. Nothing here knows the API, the database or the media: the server calls a `Service`.
+
+pub mod body_block;
+pub mod listener;
+pub mod multipart;
+pub mod params;
+mod percent;
+pub mod range;
+pub mod reply;
+pub mod request;
+mod sendfile;
+pub mod server;
+pub(crate) mod sys;
+
+pub use reply::Reply;
+pub use request::Request;
+pub use server::Service;

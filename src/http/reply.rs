@@ -1,0 +1,238 @@
+//! What a handler answers: a JSON text, a short text, or a file window streamed from disk, and
+//! the one conversion of those into a tiny_http response (the protocol's envelopes are built in
+//! `api::envelope`). File replies always carry an
+//! explicit Content-Length (never chunked), so media players and Range clients can seek. File
+//! responses are written by us onto tiny_http's raw connection: the head through its writer
+//! (which gives 64-bit Content-Lengths on 32-bit boards), the body with sendfile(2) on the
+//! connection's socket, or where that socket cannot be found in 256 KiB read-and-write rounds
+//! (tiny_http's own `io::copy` would copy every byte once more and write 8 KiB at a time).
+
+use super::range::{self, Window};
+use super::{body_block, sendfile, sys};
+use crate::clock;
+use std::fs::File;
+use std::io::{Cursor, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::MetadataExt;
+use tiny_http::{Header, StatusCode};
+
+/// Seconds a client may cache a file (the original's 12 hours).
+const CACHE_SECONDS: i64 = 43_200;
+/// Bytes read from disk and written to the socket per round when streaming a file.
+const FILE_CHUNK: usize = 256 * 1024;
+/// File windows at least this long go out with sendfile.
+const SENDFILE_FROM: u64 = 1 << 20;
+
+/// A response ready to send: small bodies from memory, files streamed from disk.
+pub enum Response {
+    Bytes(tiny_http::Response<Body>),
+    File(FileStream),
+}
+
+/// A 200/206 file response: its head, and the window of the (already positioned) file.
+pub struct FileStream {
+    head: String,
+    file: File,
+    len: u64,
+}
+
+impl Response {
+    /// The declared body length (for the access log).
+    pub fn data_length(&self) -> u64 {
+        match self {
+            Response::Bytes(r) => r.data_length().unwrap_or(0) as u64,
+            Response::File(f) => f.len,
+        }
+    }
+
+    /// Sends the response on the connection of `request`, which came in on `local_port`.
+    pub fn send(self, request: tiny_http::Request, local_port: u16) -> std::io::Result<()> {
+        match self {
+            Response::Bytes(r) => request.respond(r),
+            Response::File(f) => f.send(request, local_port),
+        }
+    }
+}
+
+impl FileStream {
+    fn send(mut self, request: tiny_http::Request, local_port: u16) -> std::io::Result<()> {
+        let head_only = *request.method() == tiny_http::Method::Head;
+        let peer = request.remote_addr().copied();
+        let mut out = request.into_writer();
+        out.write_all(self.head.as_bytes())?;
+        if head_only {
+            return out.flush();
+        }
+        // Only worth the search through the descriptors for more than a few rounds of copying.
+        let socket = peer.filter(|_| self.len >= SENDFILE_FROM).and_then(|peer| sys::connection_socket(local_port, peer));
+        if let Some(socket) = socket {
+            sendfile::cork(socket, true);
+            out.flush()?; // the head goes out before the body, which passes the writer by
+            let offset = self.file.stream_position()?;
+            let sent = sendfile::send(socket, &self.file, offset, self.len);
+            sendfile::cork(socket, false);
+            return sent;
+        }
+        // Small files (and a socket not found): the head and the first bytes leave together.
+        let mut chunk = vec![0u8; usize::try_from(self.len).map_or(FILE_CHUNK, |l| l.clamp(1, FILE_CHUNK))];
+        let mut left = self.len;
+        while left > 0 {
+            let want = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            let n = self.file.read(&mut chunk[..want])?;
+            if n == 0 {
+                // The file shrank under us: the promised length cannot be kept; hang up.
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            out.write_all(&chunk[..n])?;
+            left -= n as u64;
+        }
+        out.flush()
+    }
+}
+
+pub enum Reply {
+    Json { status: u16, body: String, headers: Vec<(&'static str, String)> },
+    Text { status: u16, body: &'static str, content_type: &'static str, allow: Option<&'static str> },
+    File(FileReply),
+}
+
+pub struct FileReply {
+    file: File,
+    size: u64,
+    mtime: i64,
+    content_type: &'static str,
+    window: Window,
+}
+
+impl Reply {
+    /// A JSON text with the given HTTP status.
+    pub fn json(status: u16, body: String) -> Reply {
+        Reply::Json { status, body, headers: Vec::new() }
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: String) -> Reply {
+        if let Reply::Json { headers, .. } = &mut self {
+            headers.push((name, value));
+        }
+        self
+    }
+
+    pub fn text(status: u16, body: &'static str) -> Reply {
+        Reply::Text { status, body, content_type: "text/plain; charset=utf-8", allow: None }
+    }
+
+    /// Streams `file` (already opened) honouring the Range header.
+    pub fn file(mut file: File, content_type: &'static str, range_header: Option<&str>) -> std::io::Result<Reply> {
+        let meta = file.metadata()?;
+        let size = meta.len();
+        let window = range::window(range_header, size);
+        if let Window::Part { first, .. } = window {
+            file.seek(SeekFrom::Start(first))?;
+        }
+        Ok(Reply::File(FileReply { file, size, mtime: meta.mtime(), content_type, window }))
+    }
+
+    /// The HTTP status this reply will be sent with (for the access log).
+    pub fn status(&self) -> u16 {
+        match self {
+            Reply::Json { status, .. } | Reply::Text { status, .. } => *status,
+            Reply::File(f) => match f.window {
+                Window::Whole => 200,
+                Window::Part { .. } => 206,
+                Window::Unsatisfiable => 416,
+            },
+        }
+    }
+
+    pub fn into_response(self) -> Response {
+        match self {
+            Reply::Json { status, body, headers } => {
+                let mut response = bytes_response(status, body.into_bytes(), "application/json");
+                for (name, value) in headers {
+                    response.add_header(header(name, &value));
+                }
+                Response::Bytes(response)
+            }
+            Reply::Text { status, body, content_type, allow } => {
+                let mut response = bytes_response(status, body.as_bytes().to_vec(), content_type);
+                if let Some(allow) = allow {
+                    response.add_header(header("Allow", allow));
+                }
+                Response::Bytes(response)
+            }
+            Reply::File(file) => file.into_response(),
+        }
+    }
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap_or_else(|_| {
+        Header::from_bytes(&b"X-Invalid-Header"[..], &b"1"[..]).expect("static header is valid")
+    })
+}
+
+/// A body sent from memory. Dropped once tiny_http has written it, in the worker that sent it,
+/// it hands its block back for the worker's next large body (see `body_block`).
+pub struct Body(Cursor<Vec<u8>>);
+
+impl Read for Body {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(out)
+    }
+}
+
+impl Drop for Body {
+    fn drop(&mut self) {
+        body_block::give_back(std::mem::take(self.0.get_mut()));
+    }
+}
+
+fn bytes_response(status: u16, bytes: Vec<u8>, content_type: &str) -> tiny_http::Response<Body> {
+    let len = bytes.len();
+    tiny_http::Response::new(
+        StatusCode(status),
+        vec![header("Content-Type", content_type)],
+        Body(Cursor::new(bytes)),
+        Some(len),
+        None,
+    )
+    .with_chunked_threshold(usize::MAX)
+}
+
+impl FileReply {
+    fn into_response(self) -> Response {
+        let etag = format!("\"{}-{}\"", self.size, self.mtime);
+        let mut headers = vec![header("Accept-Ranges", "bytes"), header("ETag", &etag)];
+        let (status, len) = match self.window {
+            Window::Whole => (200, self.size),
+            Window::Part { first, last } => {
+                headers.push(header("Content-Range", &format!("bytes {first}-{last}/{}", self.size)));
+                (206, last - first + 1)
+            }
+            Window::Unsatisfiable => {
+                headers.push(header("Content-Range", &format!("bytes */{}", self.size)));
+                let mut response = bytes_response(416, Vec::new(), "text/plain");
+                headers.into_iter().for_each(|h| response.add_header(h));
+                return Response::Bytes(response);
+            }
+        };
+        let now = clock::now();
+        let mut head = format!("HTTP/1.1 {status} {}\r\n", if status == 200 { "OK" } else { "Partial Content" });
+        for (name, value) in [
+            ("Server", "isync".to_string()),
+            ("Date", clock::http_date(now)),
+            ("Content-Type", self.content_type.to_string()),
+            ("Content-Length", len.to_string()),
+            ("X-Content-Type-Options", "nosniff".to_string()),
+            ("Last-Modified", clock::http_date(self.mtime)),
+            ("Cache-Control", format!("public, max-age={CACHE_SECONDS}")),
+            ("Expires", clock::http_date(now + CACHE_SECONDS)),
+        ] {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        for h in headers {
+            head.push_str(&format!("{}: {}\r\n", h.field, h.value));
+        }
+        head.push_str("\r\n");
+        Response::File(FileStream { head, file: self.file, len })
+    }
+}

@@ -1,0 +1,171 @@
+//! One incoming HTTP request as the handlers see it: its path, query, headers and cookies, the
+//! parameters of protocol §1.3 (read from the body on first use, at most PARAM_BODY_LIMIT
+//! bytes), and the raw body for uploads. Before the answer, `drain_body` reads what is left of
+//! the body in fixed-size chunks: tiny_http would otherwise drain it into one buffer as large
+//! as the declared Content-Length. The drain itself has no byte or time limit yet.
+
+use super::multipart::{boundary_from_content_type, MultipartReader};
+use super::params::{parse_urlencoded, Params};
+use std::io::Read;
+
+/// Bodies that carry parameters (forms, JSON) are read up to this size; larger ones are invalid.
+const PARAM_BODY_LIMIT: u64 = 1 << 20;
+const DRAIN_CHUNK: usize = 64 * 1024;
+
+pub struct Request<'r> {
+    request: &'r mut tiny_http::Request,
+    path: String,
+    query: String,
+    params: Option<Params>,
+    /// True once the body reader was handed out (which answers `Expect: 100-continue`).
+    body_used: bool,
+}
+
+impl<'r> Request<'r> {
+    pub fn new(request: &'r mut tiny_http::Request) -> Self {
+        let url = request.url().to_string();
+        let (path, query) = match url.split_once('?') {
+            Some((p, q)) => (p.to_string(), q.to_string()),
+            None => (url, String::new()),
+        };
+        Request { request, path, query, params: None, body_used: false }
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    pub fn method(&self) -> &tiny_http::Method {
+        self.request.method()
+    }
+
+    pub fn header(&self, name: &'static str) -> Option<&str> {
+        self.request.headers().iter().find(|h| h.field.equiv(name)).map(|h| h.value.as_str())
+    }
+
+    /// The value of cookie `name`, if the request carries a non-empty one.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.request
+            .headers()
+            .iter()
+            .filter(|h| h.field.equiv("Cookie"))
+            .find_map(|h| cookie_value(h.value.as_str(), name).map(str::to_string))
+    }
+
+    /// Parameters from the query string only (uploadFile.icc, protocol §1.3 rule 3).
+    pub fn query_params(&self) -> Params {
+        Params::Pairs(parse_urlencoded(&self.query))
+    }
+
+    /// The request's parameters per protocol §1.3, reading a form or JSON body on first use.
+    pub fn params(&mut self) -> &Params {
+        if self.params.is_none() {
+            self.params = Some(self.read_params());
+        }
+        self.params.get_or_insert_with(|| Params::Pairs(Vec::new()))
+    }
+
+    fn read_params(&mut self) -> Params {
+        let content_type = self.header("Content-Type").unwrap_or("").to_string();
+        let media_type = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let is_json = media_type == "application/json"
+            || (media_type.starts_with("application/") && media_type.ends_with("+json"));
+        if is_json {
+            let object = self.read_small_body().and_then(|body| match miniserde::json::from_str(&body) {
+                Ok(miniserde::json::Value::Object(object)) => Some(object),
+                _ => None,
+            });
+            return Params::Json(object);
+        }
+        let mut pairs = parse_urlencoded(&self.query);
+        if media_type == "application/x-www-form-urlencoded" {
+            pairs.extend(self.read_small_body().map(|b| parse_urlencoded(&b)).unwrap_or_default());
+        } else if media_type == "multipart/form-data" {
+            if let Some(boundary) = boundary_from_content_type(&content_type) {
+                pairs.extend(self.read_multipart_fields(&boundary));
+            }
+        }
+        Params::Pairs(pairs)
+    }
+
+    /// The whole body as text when it is at most PARAM_BODY_LIMIT bytes.
+    fn read_small_body(&mut self) -> Option<String> {
+        let mut body = Vec::new();
+        let reader = self.reader();
+        reader.take(PARAM_BODY_LIMIT + 1).read_to_end(&mut body).ok()?;
+        if body.len() as u64 > PARAM_BODY_LIMIT {
+            return None;
+        }
+        Some(String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// The non-file fields of a multipart body (file parts are skipped), bounded in size.
+    fn read_multipart_fields(&mut self, boundary: &str) -> Vec<(String, String)> {
+        let mut fields = Vec::new();
+        let body = self.reader().take(PARAM_BODY_LIMIT);
+        let mut parts = MultipartReader::new(body, boundary);
+        while let Ok(Some(headers)) = parts.next_part() {
+            let (Some(name), None) = (headers.name, headers.filename) else { continue };
+            let mut value = Vec::new();
+            if parts.part_reader().take(PARAM_BODY_LIMIT).read_to_end(&mut value).is_err() {
+                break;
+            }
+            fields.push((name, String::from_utf8_lossy(&value).into_owned()));
+        }
+        fields
+    }
+
+    /// The raw body, for the streaming upload handler.
+    pub fn body(&mut self) -> &mut dyn Read {
+        self.reader()
+    }
+
+    fn reader(&mut self) -> &mut dyn Read {
+        self.body_used = true;
+        self.request.as_reader()
+    }
+
+    fn expects_continue(&self) -> bool {
+        self.header("Expect").is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"))
+    }
+
+    /// Reads and discards what is left of the body in fixed-size chunks, so that tiny_http never
+    /// allocates a buffer of the declared length. Errors (client gone) just end the drain.
+    /// A client waiting for `100 Continue` whose body was never asked for is answered without
+    /// it: draining would send `100 Continue` and make it upload a body nobody reads.
+    pub fn drain_body(&mut self) {
+        if !self.body_used && self.expects_continue() {
+            return;
+        }
+        let mut chunk = vec![0u8; DRAIN_CHUNK];
+        let reader = self.reader();
+        while let Ok(n) = reader.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+        }
+    }
+}
+
+/// The value of cookie `name` in a `Cookie` header, if any.
+fn cookie_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| key.trim() == name)
+        .map(|(_, value)| value.trim().trim_matches('"'))
+        .filter(|value| !value.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cookie_value;
+
+    #[test]
+    fn a_cookie_is_found_among_others_by_its_exact_name() {
+        assert_eq!(cookie_value("a=1; session=abc; b=2", "session"), Some("abc"));
+        assert_eq!(cookie_value("sessionx=1", "session"), None);
+        assert_eq!(cookie_value("session=", "session"), None);
+        assert_eq!(cookie_value("session=\"q\"", "session"), Some("q"));
+    }
+}

@@ -1,0 +1,45 @@
+//! The state every worker shares for the life of the process: the settings, the session and
+//! share-link tables, the thumbnail builder, the locks that serialise tree changes and uploads,
+//! and the cache of listing totals. Created once by `main`, read by the API's handlers.
+
+mod expiring;
+pub mod tokens;
+
+use crate::config::Config;
+use crate::db;
+use crate::fs::upload::UploadLocks;
+use crate::thumb_cache::Thumbnails;
+use std::sync::{Mutex, MutexGuard};
+use tokens::Tokens;
+
+pub struct App {
+    pub config: Config,
+    pub sessions: Tokens,
+    pub shares: Tokens,
+    pub thumbnails: Thumbnails,
+    /// Serialises the requests that reshape the catalog tree on disk and in the database
+    /// (create/move/delete catalogs, delete files; protocol §3.8).
+    tree_lock: Mutex<()>,
+    /// File ids with an upload in progress (protocol §3.8).
+    pub uploads: UploadLocks,
+    pub listing_totals: db::files::ListingTotals,
+}
+
+impl App {
+    pub fn new(config: Config) -> App {
+        App {
+            sessions: Tokens::sessions(config.online_threshold, config.online_timeout),
+            shares: Tokens::shares(config.share_url_threshold, config.share_url_timeout),
+            thumbnails: Thumbnails::new(config.ffmpeg.clone()),
+            tree_lock: Mutex::new(()),
+            uploads: UploadLocks::new(),
+            listing_totals: Default::default(),
+            config,
+        }
+    }
+
+    /// Holds the tree lock until the guard is dropped.
+    pub fn lock_tree(&self) -> MutexGuard<'_, ()> {
+        crate::sync::lock(&self.tree_lock)
+    }
+}
