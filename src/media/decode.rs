@@ -13,6 +13,7 @@ use image::ImageError;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use super::sniff::Format;
 
 /// Largest buffer any decoder may allocate (decompression-bomb guard).
 const MAX_ALLOC: u64 = 512 * 1024 * 1024;
@@ -75,34 +76,27 @@ fn header(reader: &mut BufReader<File>, n: usize) -> Result<&[u8], ThumbError> {
 /// Recognise the format by magic bytes without consuming anything.
 fn sniff(reader: &mut BufReader<File>) -> Result<Kind, ThumbError> {
     let head = reader.fill_buf().map_err(ThumbError::Io)?;
-    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Ok(Kind::Jpeg)
-    } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+    match super::sniff::sniff(head, "") {
+        Some(Format::Jpeg) => Ok(Kind::Jpeg),
         // IHDR colour type (byte 25) 3 = indexed.
-        Ok(Kind::Png {
-            palette: head.get(25) == Some(&3),
-        })
-    } else if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
-        Ok(Kind::Gif)
-    } else if let Some(name) = known_unsupported(head) {
-        Err(ThumbError::Unsupported(name.to_string()))
-    } else {
-        Err(ThumbError::Decode("not a recognised image file".into()))
+        Some(Format::Png) => Ok(Kind::Png { palette: head.get(25) == Some(&3) }),
+        Some(Format::Gif) => Ok(Kind::Gif),
+        Some(format) => match unsupported_name(format) {
+            Some(name) => Err(ThumbError::Unsupported(name.to_string())),
+            None => Err(ThumbError::Decode("not a recognised image file".into())),
+        },
+        None => Err(ThumbError::Decode("not a recognised image file".into())),
     }
 }
 
 /// Formats we recognise but do not thumbnail (so the caller can say so).
-fn known_unsupported(head: &[u8]) -> Option<&'static str> {
-    if head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WEBP" {
-        Some("WebP")
-    } else if head.len() >= 12 && &head[4..8] == b"ftyp" {
-        Some("ISO-BMFF (HEIF/AVIF/video)")
-    } else if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") {
-        Some("TIFF/raw")
-    } else if head.starts_with(b"BM") && head.len() >= 14 {
-        Some("BMP")
-    } else {
-        None
+fn unsupported_name(format: Format) -> Option<&'static str> {
+    match format {
+        Format::Webp => Some("WebP"),
+        Format::IsoBmff => Some("ISO-BMFF (HEIF/AVIF/video)"),
+        Format::Tiff => Some("TIFF/raw"),
+        Format::Bmp => Some("BMP"),
+        _ => None,
     }
 }
 
@@ -376,11 +370,8 @@ mod tests {
 
     #[test]
     fn formats_we_know_but_do_not_handle_are_named() {
-        assert_eq!(known_unsupported(b"RIFF\0\0\0\0WEBPVP8 "), Some("WebP"));
-        assert_eq!(
-            known_unsupported(b"\0\0\0\x18ftypheic"),
-            Some("ISO-BMFF (HEIF/AVIF/video)")
-        );
-        assert_eq!(known_unsupported(b"hello, world"), None);
+        assert_eq!(unsupported_name(Format::Webp), Some("WebP"));
+        assert_eq!(unsupported_name(Format::IsoBmff), Some("ISO-BMFF (HEIF/AVIF/video)"));
+        assert_eq!(unsupported_name(Format::Wav), None);
     }
 }

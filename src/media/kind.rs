@@ -1,5 +1,5 @@
 //! Content types: by the extension of a physical file name for downloads (protocol §6.1), and
-//! sniffed from the first bytes for cached thumbnails (§5.5). Pure functions, no I/O.
+//! from the first bytes (`sniff`) for cached thumbnails (§5.5). Pure functions, no I/O.
 
 /// The Content-Type for a file name, from its extension (case-insensitive).
 pub fn content_type_for_name(file_name: &str) -> &'static str {
@@ -41,17 +41,7 @@ pub fn content_type_for_name(file_name: &str) -> &'static str {
 
 /// The image type of a thumbnail from its first bytes.
 pub fn sniff_image(head: &[u8]) -> &'static str {
-    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        "image/jpeg"
-    } else if head.starts_with(&[0x89, b'P', b'N', b'G']) {
-        "image/png"
-    } else if head.starts_with(b"GIF8") {
-        "image/gif"
-    } else if head.len() >= 12 && head.starts_with(b"RIFF") && &head[8..12] == b"WEBP" {
-        "image/webp"
-    } else {
-        "application/octet-stream"
-    }
+    super::sniff::sniff(head, "").and_then(|format| format.image_content_type()).unwrap_or("application/octet-stream")
 }
 
 #[cfg(test)]
@@ -69,7 +59,7 @@ mod tests {
     #[test]
     fn thumbnails_are_sniffed_from_their_magic_bytes() {
         assert_eq!(sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0]), "image/jpeg");
-        assert_eq!(sniff_image(b"\x89PNG\r\n"), "image/png");
+        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\n"), "image/png");
         assert_eq!(sniff_image(b"GIF89a"), "image/gif");
         assert_eq!(sniff_image(b"RIFF\0\0\0\0WEBPVP8 "), "image/webp");
         assert_eq!(sniff_image(b"hello"), "application/octet-stream");

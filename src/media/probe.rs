@@ -8,6 +8,7 @@
 //! and every loop is capped, so hostile or truncated files give `file_type::OTHER` or partial
 //! information instead of panics, hangs or large allocations.
 
+use super::sniff::{sniff, Format};
 use crate::model::file_type;
 use std::ffi::OsStr;
 use std::fs::File;
@@ -24,6 +25,8 @@ mod video;
 #[cfg(test)]
 mod tests;
 
+pub(super) use audio::starts_with_sync as starts_with_mpeg_audio_sync;
+
 /// What the scanner stores about a media file; `width`/`height` are display-oriented.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MediaInfo {
@@ -36,8 +39,8 @@ pub struct MediaInfo {
 
 /// Largest single read, whatever a header claims.
 const MAX_READ: usize = 1 << 20;
-/// Bytes sniffed at the start of the file (MPEG-TS needs three packets).
-const HEAD_LEN: usize = 512;
+/// Bytes sniffed at the start of the file (see `sniff::HEAD_LEN`).
+const HEAD_LEN: usize = super::sniff::HEAD_LEN;
 /// Cap on the chunks listed at one level of a RIFF/IFF file.
 const MAX_CHUNKS: usize = 4096;
 
@@ -59,7 +62,7 @@ pub fn probe(path: &Path) -> io::Result<MediaInfo> {
         .unwrap_or_default();
     let head = inp.read_at(0, HEAD_LEN)?;
     let info = match sniff(&head, &ext) {
-        Some(kind) => parse(kind, &mut inp, &ext)?,
+        Some(format) => parse(format, &mut inp, &ext)?,
         None => None,
     };
     if info.is_none() {
@@ -76,110 +79,25 @@ fn finish(mut info: MediaInfo) -> MediaInfo {
     info
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Kind {
-    Jpeg,
-    Png,
-    Gif,
-    Webp,
-    Bmp,
-    Tiff,
-    IsoBmff,
-    Wav,
-    Avi,
-    Aiff,
-    Flac,
-    Ogg,
-    MpegAudio,
-    Matroska,
-    Flv,
-    Asf,
-    MpegTs,
-    MpegPs,
-}
-
-/// The ASF header object, 75B22630-668E-11CF-A6D9-00AA0062CE6C, in on-disk byte order.
-const ASF_GUID: [u8; 16] = [
-    0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C,
-];
-
-/// Magic bytes at an offset, in priority order ("BM" is weak, so it comes last).
-const MAGIC: &[(usize, &[u8], Kind)] = &[
-    (0, &[0xFF, 0xD8, 0xFF], Kind::Jpeg),
-    (0, b"\x89PNG\r\n\x1a\n", Kind::Png),
-    (0, b"GIF87a", Kind::Gif),
-    (0, b"GIF89a", Kind::Gif),
-    (0, b"II*\0", Kind::Tiff),
-    (0, b"MM\0*", Kind::Tiff),
-    (4, b"ftyp", Kind::IsoBmff),
-    (4, b"moov", Kind::IsoBmff),
-    (4, b"mdat", Kind::IsoBmff),
-    (4, b"wide", Kind::IsoBmff),
-    (4, b"free", Kind::IsoBmff),
-    (4, b"skip", Kind::IsoBmff),
-    (4, b"pnot", Kind::IsoBmff),
-    (0, b"fLaC", Kind::Flac),
-    (0, b"OggS", Kind::Ogg),
-    (0, b"ID3", Kind::MpegAudio),
-    (0, &[0x1A, 0x45, 0xDF, 0xA3], Kind::Matroska),
-    (0, b"FLV\x01", Kind::Flv),
-    (0, &ASF_GUID, Kind::Asf),
-    (0, &[0x00, 0x00, 0x01, 0xBA], Kind::MpegPs),
-    (0, b"BM", Kind::Bmp),
-];
-
-/// Picks a parser from the first bytes; the extension only matters for bare MPEG audio.
-fn sniff(head: &[u8], ext: &str) -> Option<Kind> {
-    let at = |off: usize, magic: &[u8]| head.get(off..).is_some_and(|s| s.starts_with(magic));
-    if at(0, b"RIFF") || at(0, b"RF64") {
-        return match head.get(8..12) {
-            Some(b"WEBP") => Some(Kind::Webp),
-            Some(b"WAVE") => Some(Kind::Wav),
-            Some(b"AVI ") => Some(Kind::Avi),
-            _ => None,
-        };
-    }
-    if at(0, b"FORM") && (at(8, b"AIFF") || at(8, b"AIFC")) {
-        return Some(Kind::Aiff);
-    }
-    if let Some(&(_, _, kind)) = MAGIC.iter().find(|(off, magic, _)| at(*off, magic)) {
-        return Some(kind);
-    }
-    if is_transport_stream(head) {
-        return Some(Kind::MpegTs);
-    }
-    let mpeg_ext = matches!(ext, "mp3" | "mp2" | "mpga" | "aac");
-    (mpeg_ext || audio::starts_with_sync(head)).then_some(Kind::MpegAudio)
-}
-
-/// 0x47 sync bytes every 188 bytes (TS) or every 192 bytes after a 4-byte prefix (M2TS).
-fn is_transport_stream(head: &[u8]) -> bool {
-    let synced = |first: usize, step: usize| {
-        let at = |i: usize| head.get(first + i * step) == Some(&0x47);
-        at(0) && at(1) && (head.len() <= first + 2 * step || at(2))
-    };
-    synced(0, 188) || synced(4, 192)
-}
-
-fn parse(kind: Kind, inp: &mut Input, ext: &str) -> io::Result<Option<MediaInfo>> {
-    match kind {
-        Kind::Jpeg => image::jpeg(inp),
-        Kind::Png => image::png(inp),
-        Kind::Gif => image::gif(inp),
-        Kind::Webp => image::webp(inp),
-        Kind::Bmp => image::bmp(inp),
-        Kind::Tiff => image::tiff(inp),
-        Kind::IsoBmff => isobmff::probe(inp),
-        Kind::Wav => audio::wav(inp),
-        Kind::Aiff => audio::aiff(inp),
-        Kind::Flac => audio::flac(inp, 0),
-        Kind::Ogg => audio::ogg(inp),
-        Kind::MpegAudio => audio::mpeg(inp, ext),
-        Kind::Avi => video::avi(inp),
-        Kind::Flv => video::flv(inp),
-        Kind::Asf => video::asf(inp, ext),
-        Kind::Matroska => matroska::probe(inp, ext),
-        Kind::MpegTs | Kind::MpegPs => Ok(Some(MediaInfo::new(file_type::VIDEO))),
+fn parse(format: Format, inp: &mut Input, ext: &str) -> io::Result<Option<MediaInfo>> {
+    match format {
+        Format::Jpeg => image::jpeg(inp),
+        Format::Png => image::png(inp),
+        Format::Gif => image::gif(inp),
+        Format::Webp => image::webp(inp),
+        Format::Bmp => image::bmp(inp),
+        Format::Tiff => image::tiff(inp),
+        Format::IsoBmff => isobmff::probe(inp),
+        Format::Wav => audio::wav(inp),
+        Format::Aiff => audio::aiff(inp),
+        Format::Flac => audio::flac(inp, 0),
+        Format::Ogg => audio::ogg(inp),
+        Format::MpegAudio => audio::mpeg(inp, ext),
+        Format::Avi => video::avi(inp),
+        Format::Flv => video::flv(inp),
+        Format::Asf => video::asf(inp, ext),
+        Format::Matroska => matroska::probe(inp, ext),
+        Format::MpegTs | Format::MpegPs => Ok(Some(MediaInfo::new(file_type::VIDEO))),
     }
 }
 

@@ -84,7 +84,7 @@ fn frame_header(b: &[u8]) -> Option<Frame> {
 }
 
 /// Whether the file starts like MPEG audio: a frame header or an ADTS header.
-pub(super) fn starts_with_sync(head: &[u8]) -> bool {
+pub(in crate::media) fn starts_with_sync(head: &[u8]) -> bool {
     frame_header(head).is_some() || adts_frame_len(head).is_some()
 }
 
