@@ -1,9 +1,7 @@
 //! `files.icc` (protocol §4.10), `uploadingInfo.icc` (§4.16), and the file edits
-//! `deleteFiles.icc` and `updateFile.icc` (§4.18–4.19). updateFile moves only logically: the
-//! physical file and its realCatalogId never change.
+//! `deleteFiles.icc` and `updateFile.icc` (§4.18–4.19), whose rules are `fs::tree`'s.
 
 use super::resolve;
-use crate::clock;
 use super::envelope;
 use super::views;
 use super::context::Ctx;
@@ -63,23 +61,11 @@ pub fn update(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
     let params = request.params();
     let id = params.int("id").ok_or(ApiError::InvalidParameter)?;
     let target_id = params.int("catalogId");
-    let mut edit = file_edit(params);
+    let edit = file_edit(params);
     if edit.is_empty() && target_id.is_none() {
         return Err(ApiError::NotModified);
     }
-    let row = db::in_transaction(ctx.db, |tx| {
-        let file = db::files::by_id(tx, id)?.filter(|f| viewer.sees_root(f.root_catalog_id)).ok_or(ApiError::NotModified)?;
-        if let Some(target_id) = target_id {
-            let target = db::catalogs::by_id(tx, target_id)?.filter(|c| viewer.sees_root(c.root_id));
-            let target = target.ok_or(ApiError::NotModified)?;
-            edit.catalog = (target.id != file.catalog_id).then_some((target.id, target.root_id));
-        }
-        if edit.is_empty() {
-            return Err(ApiError::NotModified);
-        }
-        db::edits::update_file(tx, id, &edit, clock::now())?;
-        db::files::by_id(tx, id)?.ok_or(ApiError::Data)
-    })?;
+    let row = tree::update_file(ctx.db, &viewer.roots, id, target_id, edit)?;
     Ok(envelope::data(resolve::file_info(ctx, &row)?))
 }
 

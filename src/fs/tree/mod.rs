@@ -1,15 +1,18 @@
-//! Changes to the catalog tree that touch the disk as well as the database: creating a catalog
-//! directory (protocol §4.7), deleting catalogs (§4.8, in `delete`) and deleting files (§4.18).
+//! Changes to the catalog tree: creating a catalog directory (protocol §4.7), deleting catalogs
+//! (§4.8, in `delete`) and files (§4.18), which touch the disk as well as the database, and the
+//! logical edits of catalogs and files (§4.9, §4.19, in `edit`), which touch only the database.
 //! Every path built from client text goes through `safe_path`; database changes of a request run
 //! in one transaction, and irreversible deletions on disk happen only after it has committed.
-//! Callers check the session and parameters and hold `App::lock_tree`; this module does not parse
-//! requests, and it never renames or moves anything for updateCatalog/updateFile (logical moves
-//! are database-only).
+//! Callers check the session and parameters and hold `App::lock_tree` for the changes on disk;
+//! this module does not parse requests, and it never renames or moves anything on disk for
+//! updateCatalog/updateFile.
 
 mod delete;
+mod edit;
 mod journal;
 
 pub use delete::delete_catalogs;
+pub use edit::{update_catalog, update_file};
 
 use crate::db::{self, catalogs::Catalog, catalogs::CatalogWithCounts, edits::CatalogFields, files::FileRow};
 use crate::error::ApiError;
@@ -19,9 +22,12 @@ use rusqlite::Connection;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// Creates the catalog's directory inside the parent's physical directory under a generated name
-/// (§3.7), then its row. Either failure gives -102, and a directory without a row is removed.
-pub fn create_catalog(conn: &mut Connection, parent: &Catalog, fields: &CatalogFields) -> Result<CatalogWithCounts, ApiError> {
+/// Creates a catalog under `parent_id` (visible, else -10007): its directory inside the parent's
+/// physical directory under a generated name (§3.7), then its row. Either failure gives -102,
+/// and a directory without a row is removed.
+pub fn create_catalog(conn: &mut Connection, roots: &[i64], parent_id: i64, fields: &CatalogFields) -> Result<CatalogWithCounts, ApiError> {
+    let parent = db::catalogs::by_id(conn, parent_id)?.filter(|c| roots.contains(&c.root_id)).ok_or(ApiError::InvalidCatalog)?;
+    let parent = &parent;
     let (dir, ()) = safe_path::create_unique(Path::new(&parent.path), Some(&fields.name), "", |p| std::fs::create_dir(p))?;
     let inserted = match dir.to_str() {
         Some(path) => db::in_transaction(conn, |tx| {

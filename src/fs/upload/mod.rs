@@ -1,8 +1,9 @@
-//! The mechanics of uploads (protocol §4.15, §4.17), apart from HTTP and SQL: the empty
-//! placeholder `uploadFileInfo` creates, the per-file-id lock, and the streaming of multipart
-//! file parts into their targets (origin, `thumb_<id>`, `thumbScreen_<id>`) with an optional
-//! sha1/md5 of each whole target. It deliberately does not touch the database; the handler in
-//! `api::uploads` passes a callback for the one database step that must happen mid-stream.
+//! Uploads (protocol §4.15, §4.17): the empty placeholder `uploadFileInfo` creates and its row
+//! (`placeholder`, `record`), the per-file-id lock (`locks`), the streaming of multipart file
+//! parts into their targets (origin, `thumb_<id>`, `thumbScreen_<id>`) with an optional sha1/md5
+//! of each whole target (`receive`, `target`, `checksum`), and the status changes around it
+//! (`record`). `receive` does not touch the database: the handler passes it a callback for the
+//! one database step that must happen mid-stream.
 //!
 //! # Crash safety: the order of writes
 //!
@@ -31,7 +32,7 @@
 //! [`UploadLocks`] holds the ids with an upload in progress. A second upload to the same id
 //! while one is running is answered `-10003` at once instead of waiting, so no worker can be
 //! blocked behind a stalled client. The lock is released when the handler returns (guard drop).
-//! A vanished peer (phone left the Wi-Fi) is detected by TCP keep-alive (see `server`), which
+//! A vanished peer (phone left the Wi-Fi) is detected by TCP keep-alive (see `http::listener`), which
 //! ends the body read with an error and so releases the lock.
 //!
 //! # Disk errors
@@ -45,6 +46,7 @@ pub mod checksum;
 pub mod locks;
 pub mod placeholder;
 pub mod receive;
+pub mod record;
 pub mod target;
 
 pub use locks::UploadLocks;
