@@ -12,6 +12,7 @@ mod edits;
 mod files;
 mod hostile;
 mod install;
+mod keep_alive;
 mod packaging;
 mod scanner;
 mod thumbnails;

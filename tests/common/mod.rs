@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-pub use http::Client;
+pub use http::{Client, KeepAlive};
 
 /// Where the binary under test is, and what (if anything) runs it.
 pub fn isync_command() -> Command {

@@ -3,7 +3,7 @@
 //! whole or cut off after a given number of data bytes, streaming digests of generated data,
 //! and a tmpfs mount guard for full-disk and read-only tests (root only).
 
-use super::http::{parse_response, Client, Response};
+use super::http::{parse_response, read_response, Client, Response};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::{Path, PathBuf};
@@ -231,19 +231,9 @@ pub fn read_head(stream: &mut TcpStream) -> String {
     String::from_utf8_lossy(&head).into_owned()
 }
 
-/// Reads one whole response (head, then Content-Length bytes) without waiting for a close.
+/// Reads one whole response by its framing, without waiting for a close.
 pub fn read_one(stream: &mut TcpStream) -> Response {
-    let head = read_head(stream);
-    let len = head
-        .lines()
-        .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("Content-Length")))
-        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; len];
-    stream.read_exact(&mut body).expect("read the body");
-    let mut bytes = head.into_bytes();
-    bytes.extend_from_slice(&body);
-    parse_response(&bytes)
+    read_response(stream, "POST").expect("read the response").expect("the server answered before closing")
 }
 
 /// A tmpfs mounted over a directory for the duration of a test; unmounted (lazily) on drop.
