@@ -92,7 +92,7 @@ fn a_huge_declared_body_that_never_arrives_does_not_hurt_the_server() {
     client.login("terry", "123");
     let after = server.rss_kib();
     if crate::common::emulated() {
-        eprintln!("note: RSS under an emulator is the emulator's; growth not checked ({before} -> {after} KiB)");
+        crate::common::skipped(&format!("RSS growth not checked: under an emulator it is the emulator's ({before} -> {after} KiB)"));
     } else {
         assert!(after < before + 20 * 1024, "RSS grew from {before} KiB to {after} KiB");
     }
