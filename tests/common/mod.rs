@@ -157,22 +157,24 @@ impl TestServer {
 
     /// VmRSS of the server process in KiB (Linux).
     pub fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
+        self.status_kib("VmRSS:")
     }
 
     /// VmHWM (peak resident set) of the server process in KiB (Linux).
     pub fn peak_rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        self.status_kib("VmHWM:")
+    }
+
+    /// A `kB` line of /proc/<server>/status. Panics when it cannot be read: a memory check
+    /// against a silent 0 could never fail.
+    fn status_kib(&self, field: &str) -> u64 {
+        let path = format!("/proc/{}/status", self.child.id());
+        let status = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
+            .unwrap_or_else(|| panic!("no {field} in {path}"))
     }
 
     pub fn is_running(&mut self) -> bool {
