@@ -2,8 +2,6 @@
 
 use crate::common::upload::generated;
 use crate::{family_library, file_id, media_dir, scan_config, TestServer};
-use std::io::{Read, Write};
-use std::net::TcpStream;
 
 #[test]
 fn a_whole_download_has_length_type_caching_and_etag() {
@@ -158,28 +156,9 @@ fn share_links_expire_after_share_url_timeout_without_use() {
     assert_eq!(client.get(&format!("/shareFile.icc?shareKey={key}")).code(), -10003);
 }
 
-#[test]
-fn a_keep_alive_connection_carries_a_download_and_then_the_next_request() {
-    let server = family_library();
-    let mut client = server.client();
-    client.login("terry", "123");
-    let id = file_id(&mut client, "notes.txt");
-    let mut stream = connect(&server);
-    let cookie = client.cookie.clone().unwrap();
-    let request = format!("GET /downFile.icc?id={id} HTTP/1.1\r\nHost: x\r\nCookie: session={cookie}\r\nRange: bytes=6-\r\n\r\n");
-    stream.write_all(request.as_bytes()).unwrap();
-    let head = read_head(&mut stream);
-    assert!(head.starts_with("HTTP/1.1 206 Partial Content\r\n"), "{head}");
-    assert!(head.contains("Content-Length: 5\r\n") && head.contains("Content-Range: bytes 6-10/11\r\n"), "{head}");
-    let mut body = [0u8; 5];
-    stream.read_exact(&mut body).unwrap();
-    assert_eq!(&body, b"notes");
-    assert_next_request_is_answered(stream);
-}
-
 /// Windows of a mebibyte or more leave with sendfile(2) on the connection's socket, past
 /// tiny_http's writer: the head must still come first, every byte must arrive, and the
-/// connection must go on to its next request.
+/// connection must go on to its next request (`keep_alive` has the mixed sequences).
 #[test]
 fn large_windows_arrive_whole_after_their_head_and_the_connection_carries_on() {
     const SIZE: usize = 3 << 20;
@@ -195,41 +174,13 @@ fn large_windows_arrive_whole_after_their_head_and_the_connection_carries_on() {
     assert_eq!((whole.status, whole.header("Content-Length")), (200, Some(SIZE.to_string().as_str())));
     assert!(whole.body == generated(7, 0, SIZE), "the whole file, byte for byte");
 
-    let mut stream = connect(&server);
-    let cookie = client.cookie.clone().unwrap();
+    let mut connection = client.keep_alive();
     for (first, last) in [(1_000_000, 2_999_999), (0, SIZE - 1)] {
-        let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nCookie: session={cookie}\r\nRange: bytes={first}-{last}\r\n\r\n");
-        stream.write_all(request.as_bytes()).unwrap();
-        let head = read_head(&mut stream);
-        assert!(head.starts_with("HTTP/1.1 206 Partial Content\r\n"), "{head}");
-        assert!(head.contains(&format!("Content-Range: bytes {first}-{last}/{SIZE}\r\n")), "{head}");
-        let mut body = vec![0u8; last - first + 1];
-        stream.read_exact(&mut body).unwrap();
-        assert!(body == generated(7, first as u64, body.len()), "bytes {first}-{last}");
+        let response = connection.get_with(&path, &[("Range", &format!("bytes={first}-{last}"))]);
+        assert_eq!(response.status, 206);
+        assert_eq!(response.header("Content-Range"), Some(format!("bytes {first}-{last}/{SIZE}").as_str()));
+        assert!(response.body == generated(7, first as u64, last - first + 1), "bytes {first}-{last}");
     }
-    assert_next_request_is_answered(stream);
-}
-
-fn connect(server: &TestServer) -> TcpStream {
-    let stream = TcpStream::connect(&server.addr).unwrap();
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
-    stream
-}
-
-/// Reads a response head byte by byte, so nothing of the body is consumed.
-fn read_head(stream: &mut TcpStream) -> String {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        assert_eq!(stream.read(&mut byte).unwrap(), 1, "the connection closed inside a head");
-        head.push(byte[0]);
-    }
-    String::from_utf8(head).unwrap()
-}
-
-fn assert_next_request_is_answered(mut stream: TcpStream) {
-    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
-    let mut rest = Vec::new();
-    stream.read_to_end(&mut rest).unwrap();
-    assert!(rest.starts_with(b"HTTP/1.1 200") && rest.ends_with(b"hello world"), "{}", String::from_utf8_lossy(&rest));
+    assert_eq!(connection.get("/").body, b"hello world");
+    connection.assert_open_and_quiet();
 }

@@ -12,6 +12,7 @@ mod edits;
 mod files;
 mod hostile;
 mod install;
+mod keep_alive;
 mod packaging;
 mod scanner;
 mod thumbnails;
@@ -25,18 +26,21 @@ use std::path::Path;
 /// terry/123 → `terry/` (a.jpg 64×48, b.png, sub/c.gif, notes.txt, sub/deeper/d.jpg),
 /// anna/456 → `anna/` (x.jpg).
 pub fn family_library() -> TestServer {
-    TestServer::start_with(|dir| {
-        let terry = media_dir(dir, "terry");
-        fixtures::jpeg(&terry.join("a.jpg"), 64, 48, None);
-        fixtures::png_with_alpha(&terry.join("b.png"), 40, 30);
-        std::fs::create_dir_all(terry.join("sub/deeper")).unwrap();
-        fixtures::gif(&terry.join("sub/c.gif"), 20, 10, 3, 10);
-        std::fs::write(terry.join("notes.txt"), b"hello notes").unwrap();
-        fixtures::jpeg(&terry.join("sub/deeper/d.jpg"), 30, 20, Some(6));
-        let anna = media_dir(dir, "anna");
-        fixtures::jpeg(&anna.join("x.jpg"), 16, 16, None);
-        scan_config(dir, &[("terry", "123", &[terry.as_path()]), ("anna", "456", &[anna.as_path()])]);
-    })
+    TestServer::start_with(family_setup)
+}
+
+/// Prepares the app dir of [`family_library`].
+pub fn family_setup(dir: &Path) {
+    let terry = media_dir(dir, "terry");
+    fixtures::jpeg(&terry.join("a.jpg"), 64, 48, None);
+    fixtures::png_with_alpha(&terry.join("b.png"), 40, 30);
+    std::fs::create_dir_all(terry.join("sub/deeper")).unwrap();
+    fixtures::gif(&terry.join("sub/c.gif"), 20, 10, 3, 10);
+    std::fs::write(terry.join("notes.txt"), b"hello notes").unwrap();
+    fixtures::jpeg(&terry.join("sub/deeper/d.jpg"), 30, 20, Some(6));
+    let anna = media_dir(dir, "anna");
+    fixtures::jpeg(&anna.join("x.jpg"), 16, 16, None);
+    scan_config(dir, &[("terry", "123", &[terry.as_path()]), ("anna", "456", &[anna.as_path()])]);
 }
 
 /// The id of the file with this display name among the user's files.

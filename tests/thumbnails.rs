@@ -1,10 +1,13 @@
 //! `thumbnail.icc`: the §5.3 decision table, all eight EXIF orientations, alpha, GIF, video
 //! frames through ffmpeg, failures and waiting states, and one build for concurrent requests.
 
+use crate::common::http::Response;
 use crate::common::{fixtures, media_dir, scan_config, Client, TestServer};
 use crate::file_id;
 use rusqlite::Connection;
 use std::path::Path;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
 
 fn decode(bytes: &[u8]) -> image::RgbaImage {
     image::load_from_memory(bytes).expect("a decodable image").to_rgba8()
@@ -154,23 +157,79 @@ fn thumbnail_errors_for_parameters_types_and_visibility() {
     assert_eq!((gone.status, gone.code()), (200, -10006));
 }
 
+/// Eight requests for one thumbnail, all sent before the first is answered (eight workers, so
+/// the server handles them at once): the log shows one build of its cache file, and a second
+/// thumbnail of the same image counts as a build of its own.
 #[test]
 fn concurrent_requests_for_one_thumbnail_share_one_build_and_one_file() {
-    let (server, mut client) = library(|media| fixtures::jpeg(&media.join("big.jpg"), 3000, 2000, None));
+    let server = TestServer::start_with_args(&["--workers", "8"], |dir| {
+        let media = media_dir(dir, "m");
+        fixtures::jpeg(&media.join("big.jpg"), 3000, 2000, None);
+        scan_config(dir, &[("terry", "123", &[media.as_path()])]);
+    });
+    let mut client = server.client();
+    client.login("terry", "123");
     let id = file_id(&mut client, "big.jpg");
-    let bodies: Vec<Vec<u8>> = std::thread::scope(|scope| {
+    let path = format!("/thumbnail.icc?id={id}&level=0");
+    let start = Barrier::new(8);
+    let answers: Vec<(Instant, Instant, Response)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..8)
             .map(|_| {
-                let mut c = client.clone();
-                scope.spawn(move || c.get(&format!("/thumbnail.icc?id={id}&level=1")).body)
+                // A connection that is already being served, so only the thumbnail waits.
+                let mut connection = client.keep_alive();
+                assert_eq!(connection.get("/").status, 200);
+                let (start, path) = (&start, &path);
+                scope.spawn(move || {
+                    start.wait();
+                    let sent = Instant::now();
+                    let response = connection.get(path);
+                    (sent, Instant::now(), response)
+                })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    assert!(bodies.iter().all(|b| b == &bodies[0] && !b.is_empty()), "everyone got the same thumbnail");
+    let last_sent = answers.iter().map(|(sent, _, _)| *sent).max().unwrap();
+    let first_answer = answers.iter().map(|(_, answered, _)| *answered).min().unwrap();
+    assert!(last_sent < first_answer, "all eight requests were in flight together");
+    let body = &answers[0].2.body;
+    for (_, _, response) in &answers {
+        assert_eq!(response.status, 200);
+        assert!(!response.body.is_empty() && &response.body == body, "everyone got the same thumbnail");
+    }
     let thumbs = server.app_dir().join("building/thumbs");
     let files: Vec<_> = walk(&thumbs);
     assert_eq!(files.len(), 1, "one cache file, no temporary leftovers: {files:?}");
+    let small = files[0].clone();
+    assert!(small.ends_with(format!("thumb_{id}")), "{}", small.display());
+    assert_eq!(builds_logged(&server, &small), 1, "eight requests, one build");
+
+    assert_eq!(client.get(&path).body, *body, "served from the cache");
+    assert_eq!(client.get(&format!("/thumbnail.icc?id={id}&level=1")).status, 200);
+    let screen = small.with_file_name(format!("thumbScreen_{id}"));
+    assert_eq!(builds_logged(&server, &screen), 1, "the screen thumbnail is a build of its own");
+    assert_eq!(builds_logged(&server, &small), 1, "the cached one was not built again");
+}
+
+/// How many `built thumbnail <cache> in <N> ms` lines the server logged for `cache` (in
+/// `building/appLog.log`). Every build logs before its request is answered; the log is line
+/// buffered, so this waits briefly for a first line.
+fn builds_logged(server: &TestServer, cache: &Path) -> usize {
+    let cache = cache.canonicalize().unwrap_or_else(|e| panic!("{}: {e}", cache.display()));
+    let log = server.app_dir().join("building/appLog.log");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let count = text
+            .lines()
+            .filter_map(|line| line.split_once("built thumbnail ")?.1.rsplit_once(" in "))
+            .filter(|(logged, ms)| ms.ends_with(" ms") && Path::new(logged).canonicalize().is_ok_and(|p| p == cache))
+            .count();
+        if count > 0 || Instant::now() > deadline {
+            return count;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

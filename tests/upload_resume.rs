@@ -3,8 +3,8 @@
 //! server's memory while it receives a large body. Large bodies are generated on the fly.
 
 use crate::common::upload::{self, digests, file, generated, Data, Part, Tmpfs};
-use crate::common::{Client, TestServer};
-use crate::family_library;
+use crate::common::{running_as_root, skipped, Client, TestServer};
+use crate::{family_library, family_setup};
 use crate::uploads::{new_upload, register, root_catalog, stored, uploading};
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -174,14 +174,14 @@ fn receiving_one_gigabyte_does_not_grow_the_servers_memory() {
 
 #[test]
 fn a_full_disk_fails_with_minus_10003_and_the_upload_resumes_once_space_is_freed() {
+    if !running_as_root() {
+        return skipped("needs root: mounts a tmpfs");
+    }
     let server = family_library();
     let mut client = server.client();
     client.login("terry", "123");
     let cid = root_catalog(&mut client);
-    let Some(disk) = Tmpfs::mount(&server.app_dir().join("terry"), "1m") else {
-        eprintln!("note: skipped, mounting a small tmpfs needs root");
-        return;
-    };
+    let disk = Tmpfs::mount(&server.app_dir().join("terry"), "1m");
     let id = register(&mut client, cid, "")["id"].as_i64().unwrap();
     let total = 3 * MB;
     let full = upload::upload(&client, &format!("id={id}"), &origin(4, 0, total));
@@ -197,14 +197,14 @@ fn a_full_disk_fails_with_minus_10003_and_the_upload_resumes_once_space_is_freed
 
 #[test]
 fn a_read_only_file_system_fails_with_minus_10003_and_the_upload_resumes_when_writable() {
+    if !running_as_root() {
+        return skipped("needs root: mounts a tmpfs");
+    }
     let server = family_library();
     let mut client = server.client();
     client.login("terry", "123");
     let cid = root_catalog(&mut client);
-    let Some(disk) = Tmpfs::mount(&server.app_dir().join("terry"), "8m") else {
-        eprintln!("note: skipped, mounting a tmpfs needs root (see the chmod test for non-root runs)");
-        return;
-    };
+    let disk = Tmpfs::mount(&server.app_dir().join("terry"), "8m");
     let id = register(&mut client, cid, "")["id"].as_i64().unwrap();
     upload::upload_cut(&client, &format!("id={id}"), &origin(8, 0, 2 * MB), 500_000);
     let kept = origin_size(&mut client, id);
@@ -217,10 +217,12 @@ fn a_read_only_file_system_fails_with_minus_10003_and_the_upload_resumes_when_wr
     assert_eq!(done["check"]["origin"], digests(8, 2 * MB).0);
 }
 
+/// Root writes through directory permissions, so the server runs unprivileged here (as
+/// `nobody` when the tests run as root): the check runs everywhere, CI included.
 #[test]
 fn read_only_directories_refuse_placeholders_and_thumbnails_without_breaking_the_database() {
     use std::os::unix::fs::PermissionsExt;
-    let server = family_library();
+    let server = TestServer::start_unprivileged_with(family_setup);
     let mut client = server.client();
     client.login("terry", "123");
     let cid = root_catalog(&mut client);
@@ -228,22 +230,19 @@ fn read_only_directories_refuse_placeholders_and_thumbnails_without_breaking_the
     let catalog_dir = server.app_dir().join("terry");
     let thumb_dir = server.app_dir().join("building/thumbs").join(cid.to_string());
     std::fs::create_dir_all(&thumb_dir).unwrap();
+    server.hand_over(&thumb_dir);
     let read_only = std::fs::Permissions::from_mode(0o555);
     std::fs::set_permissions(&catalog_dir, read_only.clone()).unwrap();
     std::fs::set_permissions(&thumb_dir, read_only).unwrap();
-    let enforced = !upload::can_create_in(&catalog_dir);
     let placeholder = client.post_form("/uploadFileInfo.icc", &format!("cid={cid}&name=a&size=1&type=1&ext=jpg")).code();
     let thumb = upload::upload(&client, &format!("id={id}"), &[file("thumb", Data::Bytes(b"t".to_vec()))]).code();
     for dir in [&catalog_dir, &thumb_dir] {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    if !enforced {
-        eprintln!("note: running as root, chmod 0555 does not stop writes; read-only assertions skipped");
-        return;
     }
     assert_eq!(placeholder, -102);
     assert_eq!(thumb, -10003);
     assert_eq!(stored(&server, id).1, [2, 2, 0]);
     let done = upload::upload(&client, &format!("id={id}"), &[file("thumb", Data::Bytes(b"t".to_vec()))]);
     assert_eq!(done.code(), 0, "writable again, the upload goes through");
+    assert_eq!(std::fs::read(thumb_dir.join(format!("thumb_{id}"))).unwrap(), b"t");
 }

@@ -2,6 +2,9 @@
 //! $ISYNC_RUNNER such as qemu-aarch64-static) on 127.0.0.1:0 with its own temporary app dir,
 //! reads the bound address from its first stdout line, and talks plain HTTP/1.1 to it with a tiny
 //! client that can also send malformed and hostile requests.
+//!
+//! A test that cannot run here, or one check it cannot make, says so through [`skipped`]: a line
+//! `SKIPPED: <test>: <reason>` on stderr in every run, so a skip never passes for a pass.
 
 #![allow(dead_code)]
 
@@ -9,15 +12,46 @@ pub mod fixtures;
 pub mod http;
 pub mod upload;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-pub use http::Client;
+pub use http::{Client, KeepAlive};
 
-/// Where the binary under test is, and what (if anything) runs it.
+/// Reports that the running test, or one check of it, was skipped: `SKIPPED: <test>: <reason>`.
+/// Written to the process's stderr directly, past the harness's capture of `eprintln!` (which
+/// shows output only for failing tests), so the line appears in every run:
+/// `cargo test --test tests 2>&1 | grep SKIPPED` lists every skip. Every skip goes through here.
+pub fn skipped(reason: &str) {
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("<unnamed test>");
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {test}: {reason}");
+}
+
+/// True when the tests run as root (effective uid 0), as they do on CI.
+pub fn running_as_root() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let uids = status.lines().find_map(|l| l.strip_prefix("Uid:")).expect("a Uid line");
+    uids.split_whitespace().nth(1) == Some("0")
+}
+
+/// The user an unprivileged server runs as when the tests run as root: `nobody`.
+const UNPRIVILEGED: u32 = 65534;
+/// Its copy of the binary, in the app dir.
+const UNPRIVILEGED_COPY: &str = "isync-under-test";
+
+/// Where the binary under test is.
+fn server_binary() -> String {
+    std::env::var("ISYNC_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_isync").to_string())
+}
+
+/// The binary under test, and what (if anything) runs it.
 pub fn isync_command() -> Command {
-    let bin = std::env::var("ISYNC_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_isync").to_string());
+    command_for(&server_binary())
+}
+
+fn command_for(bin: &str) -> Command {
     match std::env::var("ISYNC_RUNNER").ok().filter(|r| !r.is_empty()) {
         Some(runner) => {
             let mut command = Command::new(runner);
@@ -48,6 +82,8 @@ pub struct TestServer {
     pub child: Child,
     pub addr: String,
     pub dir: tempfile::TempDir,
+    /// The unprivileged uid the server runs as instead of the tests' root, if it does.
+    user: Option<u32>,
 }
 
 impl TestServer {
@@ -61,20 +97,45 @@ impl TestServer {
     pub fn start_with_args(args: &[&str], setup: impl FnOnce(&Path)) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         setup(dir.path());
-        let child = spawn_server(dir.path(), args);
-        Self::attach(child, dir)
+        let child = spawn_server(dir.path(), args, None);
+        Self::attach(child, dir, None)
+    }
+
+    /// Like `start_with`, but the server never runs as root, for tests of what file permissions
+    /// refuse (root writes through them). When the tests run as root, the prepared app dir is
+    /// handed to `nobody` and the server runs as that user, from a copy of the binary inside the
+    /// app dir (the original's path may not be reachable for `nobody`).
+    pub fn start_unprivileged_with(setup: impl FnOnce(&Path)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        setup(dir.path());
+        let user = running_as_root().then_some(UNPRIVILEGED);
+        if let Some(user) = user {
+            std::fs::copy(server_binary(), dir.path().join(UNPRIVILEGED_COPY)).expect("copy the binary");
+            chown_tree(dir.path(), user);
+        }
+        let child = spawn_server(dir.path(), &[], user);
+        Self::attach(child, dir, user)
     }
 
     pub fn start() -> TestServer {
         Self::start_with(|_| {})
     }
 
-    fn attach(mut child: Child, dir: tempfile::TempDir) -> TestServer {
+    /// Hands a path the test created (and its parents inside the app dir) to the server's
+    /// user, so that an unprivileged server can use it; nothing to do for any other server.
+    pub fn hand_over(&self, path: &Path) {
+        let Some(user) = self.user else { return };
+        for dir in path.ancestors().take_while(|p| p.starts_with(self.app_dir())) {
+            std::os::unix::fs::lchown(dir, Some(user), Some(user)).unwrap_or_else(|e| panic!("chown {}: {e}", dir.display()));
+        }
+    }
+
+    fn attach(mut child: Child, dir: tempfile::TempDir, user: Option<u32>) -> TestServer {
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).expect("first stdout line");
         let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("bad first line: {line:?}"));
-        TestServer { addr: addr.to_string(), child, dir }
+        TestServer { addr: addr.to_string(), child, dir, user }
     }
 
     pub fn app_dir(&self) -> &Path {
@@ -90,28 +151,30 @@ impl TestServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
-        let child = spawn_server(dir.path(), &[]);
-        Self::attach(child, dir)
+        let child = spawn_server(dir.path(), &[], self.user);
+        Self::attach(child, dir, self.user)
     }
 
     /// VmRSS of the server process in KiB (Linux).
     pub fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
+        self.status_kib("VmRSS:")
     }
 
     /// VmHWM (peak resident set) of the server process in KiB (Linux).
     pub fn peak_rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        self.status_kib("VmHWM:")
+    }
+
+    /// A `kB` line of /proc/<server>/status. Panics when it cannot be read: a memory check
+    /// against a silent 0 could never fail.
+    fn status_kib(&self, field: &str) -> u64 {
+        let path = format!("/proc/{}/status", self.child.id());
+        let status = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
+            .unwrap_or_else(|| panic!("no {field} in {path}"))
     }
 
     pub fn is_running(&mut self) -> bool {
@@ -119,8 +182,17 @@ impl TestServer {
     }
 }
 
-fn spawn_server(app_dir: &Path, extra: &[&str]) -> Child {
-    isync_command()
+/// Starts `isync serve` on `app_dir`; as `user` (from its copy of the binary) when given.
+fn spawn_server(app_dir: &Path, extra: &[&str], user: Option<u32>) -> Child {
+    let mut command = match user {
+        Some(user) => {
+            let mut command = command_for(&app_dir.join(UNPRIVILEGED_COPY).to_string_lossy());
+            command.uid(user).gid(user);
+            command
+        }
+        None => isync_command(),
+    };
+    command
         .arg("--app-dir")
         .arg(app_dir)
         .args(["serve", "--listen", "127.0.0.1:0"])
@@ -129,6 +201,16 @@ fn spawn_server(app_dir: &Path, extra: &[&str]) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .expect("isync serve starts")
+}
+
+/// Gives `path` and everything below it (symlinks themselves, not their targets) to `id`.
+fn chown_tree(path: &Path, id: u32) {
+    std::os::unix::fs::lchown(path, Some(id), Some(id)).unwrap_or_else(|e| panic!("chown {}: {e}", path.display()));
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+        for entry in std::fs::read_dir(path).unwrap() {
+            chown_tree(&entry.unwrap().path(), id);
+        }
+    }
 }
 
 impl Drop for TestServer {

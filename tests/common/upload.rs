@@ -3,7 +3,7 @@
 //! whole or cut off after a given number of data bytes, streaming digests of generated data,
 //! and a tmpfs mount guard for full-disk and read-only tests (root only).
 
-use super::http::{parse_response, Client, Response};
+use super::http::{parse_response, read_response, Client, Response};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::{Path, PathBuf};
@@ -231,19 +231,9 @@ pub fn read_head(stream: &mut TcpStream) -> String {
     String::from_utf8_lossy(&head).into_owned()
 }
 
-/// Reads one whole response (head, then Content-Length bytes) without waiting for a close.
+/// Reads one whole response by its framing, without waiting for a close.
 pub fn read_one(stream: &mut TcpStream) -> Response {
-    let head = read_head(stream);
-    let len = head
-        .lines()
-        .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("Content-Length")))
-        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; len];
-    stream.read_exact(&mut body).expect("read the body");
-    let mut bytes = head.into_bytes();
-    bytes.extend_from_slice(&body);
-    parse_response(&bytes)
+    read_response(stream, "POST").expect("read the response").expect("the server answered before closing")
 }
 
 /// A tmpfs mounted over a directory for the duration of a test; unmounted (lazily) on drop.
@@ -252,16 +242,17 @@ pub struct Tmpfs {
 }
 
 impl Tmpfs {
-    /// Mounts a tmpfs of `size` (e.g. "1m") on `dir`, or None when that is not possible
-    /// (not root, no mount permission); the caller then skips with a printed note.
-    pub fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
-        let ok = std::process::Command::new("mount")
+    /// Mounts a tmpfs of `size` (e.g. "1m") on `dir`. Needs root: callers check
+    /// [`running_as_root`](super::running_as_root) first and report a skip without it. As root a
+    /// failed mount fails the test (CI runs as root, so these tests always run there).
+    pub fn mount(dir: &Path, size: &str) -> Tmpfs {
+        let output = std::process::Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
             .arg(dir)
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        ok.then(|| Tmpfs { dir: dir.to_path_buf() })
+            .output()
+            .expect("mount runs");
+        assert!(output.status.success(), "mounting a tmpfs on {} failed: {}", dir.display(), String::from_utf8_lossy(&output.stderr));
+        Tmpfs { dir: dir.to_path_buf() }
     }
 
     /// `mount -o remount,<options>` (e.g. "size=8m", "ro", "rw").
@@ -279,12 +270,4 @@ impl Drop for Tmpfs {
     fn drop(&mut self) {
         let _ = std::process::Command::new("umount").arg("-l").arg(&self.dir).status();
     }
-}
-
-/// True when files can be created in `dir` (false for a read-only directory unless root).
-pub fn can_create_in(dir: &Path) -> bool {
-    let probe = dir.join(".write-probe");
-    let created = std::fs::write(&probe, b"").is_ok();
-    let _ = std::fs::remove_file(&probe);
-    created
 }
