@@ -26,7 +26,7 @@ impl JsonObject {
     }
 
     /// An object expected to take about `bytes` of text: one allocation instead of a series of
-    /// doublings, each a copy (a file row takes about 250 bytes, a page of them 25 KB).
+    /// doublings, each a copy.
     pub fn with_capacity(bytes: usize) -> Self {
         let mut text = text_with_capacity(bytes.max(ROW_BYTES));
         text.push('{');
@@ -132,7 +132,7 @@ fn write_array<I: IntoIterator<Item = String>>(out: &mut String, items: I) {
     out.push(']');
 }
 
-/// `value` in decimal; `write!` through core::fmt took four times as long.
+/// `value` in decimal, without the machinery of `write!` through core::fmt.
 fn write_int(out: &mut String, value: i64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();

@@ -29,7 +29,7 @@ pub fn open(path: &Path) -> Result<Connection> {
     conn.set_prepared_statement_cache_capacity(48);
     // Without the query planner stability guarantee SQLite re-plans a statement whenever a
     // parameter that fed its plan is bound again, and a bound `LIMIT ?` always feeds it: every
-    // files.icc page was parsed and planned afresh, 7% of its time.
+    // files.icc page would be parsed and planned afresh.
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(conn)
 }
@@ -43,11 +43,11 @@ pub fn open_and_prepare(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Lets SQLite re-measure tables that are new to it or have grown or shrunk tenfold (ANALYZE;
-/// a few milliseconds for 10,000 files). Without these statistics the planner takes every index
-/// for selective: a files.icc page over two roots sorted all their files, 10,000 rows for every
-/// page of 100. The whole tables are read: sampled on 2,000 rows (optimize's default limit),
-/// two roots of 10,000 and 1 files looked like 2,000 each, which led to the same sort.
+/// Lets SQLite re-measure tables that are new to it or have grown or shrunk tenfold (ANALYZE).
+/// Without these statistics the planner takes every index for selective, and a files.icc page
+/// over two roots sorts all their files for every page. The whole tables are read: sampled on
+/// optimize's default 2,000 rows, a large and a tiny root look alike, which leads to the same
+/// sort.
 pub fn refresh_statistics(conn: &Connection) -> Result<()> {
     conn.execute_batch("PRAGMA optimize=0x10002")
 }

@@ -4,8 +4,9 @@
 //! explicit Content-Length (never chunked), so media players and Range clients can seek. File
 //! responses are written by us onto tiny_http's raw connection: the head through its writer
 //! (which gives 64-bit Content-Lengths on 32-bit boards), the body with sendfile(2) on the
-//! connection's socket, or where that socket cannot be found in 256 KiB read-and-write rounds
-//! (tiny_http's own `io::copy` would copy every byte once more and write 8 KiB at a time).
+//! connection's socket (`sys::connection_socket`), or where that socket cannot be found in
+//! FILE_CHUNK read-and-write rounds (tiny_http's own `io::copy` would copy every byte once more
+//! and write in small pieces).
 
 use super::range::{self, Window};
 use super::{body_block, sendfile, sys};

@@ -164,7 +164,7 @@ fn clamp_u8(acc: i32) -> u8 {
 /// The horizontal pass, then the vertical one, output row by output row. Each source row is
 /// filtered horizontally once, into a ring of the `wy.stride` most recent such rows (a vertical
 /// window is never longer, and windows only move down), so the whole horizontally filtered
-/// image never exists: for a 1500×1000 decode filtered to 800×533 that was a 2.4 MB buffer
+/// image never exists: for a 1500×1000 decode filtered to 800×533 that would be a 2.4 MB buffer
 /// beside the source and the output, the peak of a screen-size build.
 fn separable<const C: usize>(src: &Pixels, wx: &Weights, wy: &Weights) -> Pixels {
     let (dw, dh) = (wx.start.len(), wy.start.len());
