@@ -13,6 +13,7 @@ mod files;
 mod hostile;
 mod install;
 mod keep_alive;
+mod layers;
 mod packaging;
 mod scanner;
 mod thumbnails;
