@@ -1,4 +1,5 @@
-//! The command line: `isync [--app-dir DIR] <serve|scan|config> [options]`, `--help`, `--version`.
+//! The command line: `isync [--app-dir DIR] <serve|scan|config> [options]`,
+//! `isync install|uninstall [options]`, `--help`, `--version`.
 //! It turns argv into a `Cli` value and nothing else: no file is touched here. Unknown flags are
 //! errors (exit status 2, one line). `scan` and `config` keep their options in the order given,
 //! because the protocol (§7.1, §8.2) processes them in that order.

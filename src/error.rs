@@ -36,7 +36,8 @@ pub enum ApiError {
 /// Where a failure is answered: the HTTP status differs per endpoint family (protocol §1.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Surface {
-    /// Ordinary JSON endpoints: HTTP 200 with a negative code (500 for internal failures).
+    /// Ordinary JSON endpoints: HTTP 200 with a negative code, -102 included (only a panicking
+    /// handler is answered 500, by `api::envelope::internal_error`).
     Json,
     /// `downFile.ic*`: 403 / 416 / 404 / 500 as the protocol lists.
     Download,

@@ -18,8 +18,8 @@ pub fn init(log_file: Option<&Path>) {
         .set_target_level(LevelFilter::Off)
         .set_location_level(LevelFilter::Off)
         .build();
-    // simplelog writes a line in pieces (the timestamp alone in fourteen): line-buffered, each
-    // line is one write instead of about thirty, for every request's access-log line.
+    // simplelog writes a line in many small pieces: line-buffered, each line is one write, for
+    // every request's access-log line.
     let mut loggers: Vec<Box<dyn SharedLogger>> =
         vec![WriteLogger::new(LevelFilter::Info, config.clone(), LineWriter::new(std::io::stderr()))];
     if let Some(path) = log_file {

@@ -1,4 +1,4 @@
-//! The lenient integers of protocol §1.5, shared by request parameters and settings: text is
+//! The lenient integers of protocol §1.4, shared by request parameters and settings: text is
 //! surrounding whitespace, an optional sign and ASCII digits that fit in i64; a JSON number is
 //! taken when it is an integer or a finite float (truncated toward zero), a JSON string when
 //! its text is such an integer (the original's setup script wrote numbers as strings).

@@ -1,6 +1,6 @@
 //! Password hashing: PBKDF2-HMAC-SHA1, salted, 100 000 rounds. PBKDF2-SHA1 is what RFC 8018
 //! and WPA2 use, needs nothing beyond the `sha1_smol` crate we already ship, and has published
-//! test vectors (RFC 6070). It does not decide policy: who may log in is `db::users`' business.
+//! test vectors (RFC 6070). It does not decide policy: who may log in is `api::account::login`'s business.
 
 use crate::random::{self, hex};
 

@@ -23,7 +23,7 @@ fn login_sets_a_random_http_only_session_cookie_and_returns_the_previous_login_t
     let mut client = server.client();
     let response = client.post_form("/login.icc", "userName=terry&password=123");
     let cookie = response.header("Set-Cookie").unwrap().to_string();
-    assert!(cookie.starts_with("session=") && cookie.contains("HttpOnly") && cookie.contains("Path=/"), "{cookie}");
+    assert!(cookie.starts_with("session=") && cookie.ends_with("; Path=/; HttpOnly; SameSite=Lax"), "{cookie}");
     let token = cookie.trim_start_matches("session=").split(';').next().unwrap();
     assert!(token.len() >= 32 && token.bytes().all(|b| b.is_ascii_hexdigit()), "{token}");
     let user = response.data();

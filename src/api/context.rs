@@ -50,7 +50,7 @@ pub fn session_token(request: &Request) -> Option<String> {
 
 /// `Set-Cookie` value that starts a session.
 pub fn set_session_cookie(token: &str) -> String {
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly")
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax")
 }
 
 /// `Set-Cookie` value that clears the session cookie.

@@ -1,4 +1,4 @@
-//! The protocol's JSON envelopes (§1.7): `{"code": 0, "data": …}` for success and
+//! The protocol's JSON envelopes (§1.6): `{"code": 0, "data": …}` for success and
 //! `{"code": <negative>, "msg": …}` for failures, with the HTTP status of the endpoint's surface
 //! (§1.8). Every JSON answer of the API is built here.
 

@@ -1,6 +1,7 @@
 //! `thumbnail.icc` (protocol §4.11, §5.3): the decision table over the level's status and the
-//! origin status; cached, uploaded and shortcut files are sent through the Range-aware file
-//! reply with a content type sniffed from their bytes.
+//! origin status. Cached and uploaded thumbnails are sent through the Range-aware file reply
+//! with a content type sniffed from their bytes; the small-image shortcut sends the original
+//! with its extension's content type.
 
 use crate::clock;
 use crate::model::{file_type, status};

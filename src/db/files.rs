@@ -195,8 +195,8 @@ impl ListingTotals {
 const LISTED: &str = "coalesce(statusForOrigin, 0) != 2 AND coalesce(statusForThumb, 0) != 2 AND coalesce(statusForScreen, 0) != 2";
 
 /// One page of files matching `listing`, each passed through `each` as it is read, and the
-/// total number of matches. Only what `each` makes is kept: a vector of a page of `FileRow`s
-/// is a block large enough for musl to map and unmap it for every page.
+/// total number of matches. Only what `each` makes is kept: a vector of a large page of
+/// `FileRow`s would be a block big enough for musl to map and unmap it for every page.
 pub fn list<T>(conn: &Connection, totals: &ListingTotals, listing: &Listing, mut each: impl FnMut(&FileRow) -> T) -> rusqlite::Result<(Vec<T>, i64)> {
     if listing.roots.is_empty() {
         return Ok((Vec::new(), 0));
@@ -246,7 +246,8 @@ pub fn uploading_of(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<Fil
     rows
 }
 
-/// True when the physical catalog already has a row for this file name (scanner).
+/// True when the physical catalog already has a row for this file name (the scanner, and
+/// deleteCatalog's names for clashing files).
 pub fn exists_in(conn: &Connection, real_catalog_id: i64, file_name: &str) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT 1 FROM Files WHERE realCatalogId = ?1 AND fileName = ?2")?
         .exists(params![real_catalog_id, file_name])
@@ -325,8 +326,9 @@ mod tests {
         let (first, late) = (page_work(&conn, &page(0)), page_work(&conn, &page(280)));
         assert_eq!((first.0, first.1, first.2), (0, 0, 1), "(sorts, full-scan steps, rows)");
         assert_eq!((late.0, late.1, late.2), (0, 0, 1), "(sorts, full-scan steps, rows)");
-        // Skipped in the partial index a row costs about 4 VM steps; checking each skipped row's
-        // statuses in the table (an index that does not match LISTED) costs about 13.
+        // Skipping a row inside the partial index costs a few VM steps; checking each skipped
+        // row's statuses in the table (an index that does not match LISTED) costs several times
+        // more.
         let per_skipped_row = (late.3 - first.3) / 280;
         assert!(per_skipped_row <= 6, "{per_skipped_row} VM steps per skipped row: the page looks up rows it skips");
     }

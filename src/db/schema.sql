@@ -1,8 +1,9 @@
 -- The iSync database, table for table and column for column the one iSyncServer created in
 -- dataManager.db, so an existing install is adopted in place (protocol §3). Differences:
 -- Catalog.path and Files.fileName compare byte-wise (no NOCASE collation, D24), User.password
--- holds a salted hash (D4), Files has longitude/latitude (D12), and the listing queries have
--- indices. User names stay ASCII-case-insensitive (NOCASE).
+-- holds a salted hash (D4), Files has longitude/latitude (D12), the listing queries have
+-- indices, and FilesGeneration with its triggers counts changes to Files for the listing
+-- totals. User names stay ASCII-case-insensitive (NOCASE).
 
 CREATE TABLE IF NOT EXISTS User(
     id integer PRIMARY KEY AUTOINCREMENT,
@@ -72,8 +73,7 @@ CREATE INDEX IF NOT EXISTS files_by_catalog ON Files(catalogId);
 CREATE INDEX IF NOT EXISTS files_by_root ON Files(rootCatalogId);
 -- The files a listing shows (files.icc's filter repeats this condition word for word, so SQLite
 -- can use it): paging through a root skips the earlier pages in this index, in id order, without
--- reading their rows. With files_by_root alone each skipped file was a row lookup, and a page
--- deep in a 10,000-file root cost twice as much.
+-- reading their rows; with files_by_root alone each skipped file would be a row lookup.
 CREATE INDEX IF NOT EXISTS files_listed_by_root ON Files(rootCatalogId)
     WHERE coalesce(statusForOrigin, 0) != 2 AND coalesce(statusForThumb, 0) != 2 AND coalesce(statusForScreen, 0) != 2;
 CREATE INDEX IF NOT EXISTS files_by_uploader ON Files(uploadUserId);
@@ -89,8 +89,9 @@ CREATE INDEX IF NOT EXISTS files_by_size_desc ON Files(size, -id);
 CREATE INDEX IF NOT EXISTS files_by_duration_desc ON Files(duration, -id);
 CREATE INDEX IF NOT EXISTS files_by_dimensions_desc ON Files(width, height, -id);
 
--- Bumped by every change to Files that can change a files.icc listing, whichever connection or
--- process (the scanner) makes it: files.icc reuses a listing's total while it stays the same.
+-- Bumped by every change to Files that can change how many files a files.icc listing matches
+-- (inserts, deletes, updates of the filtered columns), whichever connection or process (the
+-- scanner) makes it: files.icc reuses a listing's total while it stays the same.
 CREATE TABLE IF NOT EXISTS FilesGeneration(id integer PRIMARY KEY CHECK (id = 1), n integer NOT NULL);
 INSERT OR IGNORE INTO FilesGeneration(id, n) VALUES (1, 0);
 CREATE TRIGGER IF NOT EXISTS files_generation_on_insert AFTER INSERT ON Files

@@ -1,7 +1,7 @@
 //! The writes of the upload endpoints on `Files` (protocol §4.15, §4.17): inserting the row
 //! `uploadFileInfo` registers, and setting the statuses of the parts an `uploadFile` request
 //! touched. Status changes are committed with `synchronous=FULL`, because the upload's
-//! crash-safety argument (see `upload`) depends on them being durable before the next step.
+//! crash-safety argument (see `fs::upload`) depends on them being durable before the next step.
 
 use super::files::Details;
 use rusqlite::{params, Connection};

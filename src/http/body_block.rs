@@ -1,7 +1,8 @@
 //! Each worker thread keeps the block of the last large response body it sent, emptied, for its
-//! next large one. musl maps every block of this size on its own and unmaps it when freed, so a
-//! fresh block for each page of files.icc cost a mapping, its page faults and, with several
-//! workers, TLB-shootdown interrupts on the other cores. A sent `reply::Body` gives its block
+//! next large one. A fresh block for every large page of files.icc is a new mapping for musl
+//! (from 256 KiB up; 48–256 KiB blocks go to mimalloc, see `allocator`) or a new mimalloc
+//! page, with its page faults and, with several workers, TLB-shootdown interrupts on the other
+//! cores. A sent `reply::Body` gives its block
 //! back here; the JSON writer takes it.
 
 use std::cell::Cell;

@@ -2,7 +2,7 @@
 //! JSON object body alone, or from the query string plus a form body (query wins, first
 //! occurrence wins). Every typed getter answers None for "absent or invalid", which is all §1.5
 //! needs: the caller substitutes its default or fails with -10003. Reading the body is not done
-//! here (see `call`); this module only interprets text.
+//! here (see `request`); this module only interprets text.
 
 use super::percent;
 use crate::model::{file_type, status};

@@ -1,12 +1,12 @@
 //! What a handler answers: a JSON text, a short text, or a file window streamed from disk, and
 //! the one conversion of those into a tiny_http response (the protocol's envelopes are built in
-//! `api::envelope`). File replies always carry an
-//! explicit Content-Length (never chunked), so media players and Range clients can seek. File
-//! responses are written by us onto tiny_http's raw connection: the head through its writer
-//! (which gives 64-bit Content-Lengths on 32-bit boards), the body with sendfile(2) on the
-//! connection's socket (`sys::connection_socket`), or where that socket cannot be found in
-//! FILE_CHUNK read-and-write rounds (tiny_http's own `io::copy` would copy every byte once more
-//! and write in small pieces).
+//! `api::envelope`). File replies always carry an explicit Content-Length (never chunked), so
+//! media players and Range clients can seek. File responses are written by us onto tiny_http's
+//! raw connection: the head through its writer (which gives 64-bit Content-Lengths on 32-bit
+//! boards), the body of a window of at least SENDFILE_FROM bytes with sendfile(2) on the
+//! connection's socket (`sys::connection_socket`), and smaller windows, or where that socket
+//! cannot be found, in FILE_CHUNK read-and-write rounds (tiny_http's own `io::copy` would copy
+//! every byte once more and write in small pieces).
 
 use super::range::{self, Window};
 use super::{body_block, sendfile, sys};

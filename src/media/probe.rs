@@ -71,7 +71,8 @@ pub fn probe(path: &Path) -> io::Result<MediaInfo> {
     Ok(finish(info.unwrap_or_else(|| MediaInfo::new(file_type::OTHER))))
 }
 
-/// Rule 10: orientations 5–8 turn the picture by a quarter, so the display size is swapped.
+/// Protocol §7.4 rule 5: orientations 5–8 turn the picture by a quarter, so the display size
+/// is swapped.
 fn finish(mut info: MediaInfo) -> MediaInfo {
     if matches!(info.orientation, Some(5..=8)) {
         std::mem::swap(&mut info.width, &mut info.height);

@@ -1,8 +1,9 @@
 //! Pixel-buffer geometry for thumbnails: a separable down-scaler and the eight
 //! EXIF orientation transforms, both on packed 8-bit rows of 1–4 channels.
 //!
-//! The scaler first averages integer `f×f` blocks (an exact area filter) until
-//! the image is at most ~2× the target, then runs a Lanczos-3 pass whose
+//! The scaler first averages integer `fx×fy` blocks (an exact area filter), the
+//! largest that leave the image at least 2× the target on each axis (so under
+//! 4×), then runs a Lanczos-3 pass whose
 //! support is widened by the remaining ratio, with 14-bit integer weights
 //! precomputed once per axis. That gives alias-free 160 px thumbnails at a
 //! cost that is small next to JPEG decoding. It deliberately does not enlarge

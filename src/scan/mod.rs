@@ -25,8 +25,9 @@ pub enum ScanStep {
     Path(PathBuf),
 }
 
-/// Runs the scan steps in command-line order. Errors of one entry are reported and the next
-/// entry is processed; only a database failure stops the scan.
+/// Runs the scan steps in command-line order. A failing entry (database errors included) is
+/// reported and the next entry is processed; an unreadable configuration file, a failing `-p`
+/// path scan or a failing statistics refresh ends the scan with an error.
 pub fn run(conn: &mut Connection, config: &Config, steps: &[ScanStep]) -> Result<Progress, String> {
     let mut progress = Progress::new();
     for step in steps {

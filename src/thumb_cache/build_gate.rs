@@ -2,7 +2,8 @@
 //! (N ≈ CPU cores) and together they may claim at most a memory budget, and
 //! concurrent requests for the same key share one build — the first caller runs
 //! it, later callers block until it finishes and get a clone of its result.
-//! std only (one `Mutex` + one `Condvar`), no polling.
+//! std only (the gate's `Mutex` and `Condvar`, plus a small `Mutex` per build in
+//! flight), no polling.
 //!
 //! Each build states the memory it will need; a build that would take the running
 //! builds past the budget waits, unless nothing else runs (so one build larger

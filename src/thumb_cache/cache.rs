@@ -22,7 +22,8 @@ const BUILD_MEMORY_BUDGET: u64 = 12 << 20;
 pub enum BuildFailure {
     /// The source cannot be thumbnailed: record "build error".
     Permanent,
-    /// A missing ffmpeg or a passing I/O problem: answer -10008 but try again next time.
+    /// A missing or timed-out ffmpeg, or an I/O problem with the cache directory or its files:
+    /// answer -10008 but try again next time.
     Transient,
 }
 

@@ -52,9 +52,9 @@ pub fn mark_uploading(conn: &Connection, id: i64, part: Part) -> Result<(), ApiE
     Ok(db::uploads::set_statuses(conn, id, parts, status::UPLOADING, None, None)?)
 }
 
-/// Steps 4–6, once every touched target is synced: a failed upload leaves its touched parts at
-/// 2 and answers its error; a finished one sets them to 3 (and `size` to the origin's size on
-/// disk) and returns the updated row. A rewritten origin drops the thumbnails the server built
+/// Step 5 of the write order (protocol §4.17 steps 4–6), once every touched target is synced:
+/// a failed upload leaves its touched parts at 2 and answers its error; a finished one sets
+/// them to 3 (and `size` to the origin's size on disk) and returns the updated row. A rewritten origin drops the thumbnails the server built
 /// from the old content (D21).
 pub fn record(conn: &Connection, thumbs: &Path, row: &FileRow, outcome: &Outcome) -> Result<FileRow, ApiError> {
     let now = crate::clock::now();

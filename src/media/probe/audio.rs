@@ -7,7 +7,8 @@ use std::io;
 
 /// How far after the ID3 tag(s) an MPEG audio frame sync is searched for.
 const SYNC_WINDOW: usize = 64 << 10;
-/// Longest MPEG audio frame (layer II/III, 384 kbit/s at 8 kHz, padded).
+/// Longest MPEG audio frame (MPEG-2/2.5 layer II, 160 kbit/s at 8 kHz, padded:
+/// 144 × 160000 / 8000 + 1).
 const MAX_FRAME: usize = 2881;
 /// Bytes read to confirm an ADTS stream: the longest frame plus the next header.
 const ADTS_CHECK: usize = 8192 + 6;

@@ -14,7 +14,8 @@ const MAX_GIF_STEPS: u32 = 4 << 20;
 /// Largest EXIF block read (JPEG segments cannot be larger anyway).
 const MAX_EXIF: usize = 1 << 16;
 
-/// JPEG: size from the first SOFn segment, orientation from the first EXIF APP1 segment;
+/// JPEG: size from the last SOFn segment before the start of scan, orientation from the first
+/// EXIF APP1 segment;
 /// segments are hopped over by their lengths up to the start of scan.
 pub(super) fn jpeg(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
     let mut pos = 2u64;

@@ -98,7 +98,7 @@ fn a_truncated_body_keeps_the_prefix_and_counts_as_touched() {
     let dir = tempfile::tempdir().unwrap();
     let plan = plan(dir.path(), [0, 0, 0]);
     let mut bytes = body(&[("a", Some("origin"), b"0123456789")], false);
-    bytes.truncate(bytes.len() - 6); // cut inside the data: "0123" remains plus "\r\n" withheld
+    bytes.truncate(bytes.len() - 6); // cut inside the data: "012345" remains, no delimiter follows
     let (outcome, _) = run(&bytes, &plan);
     assert!(matches!(outcome.failure, Some(Failure::Body(_))));
     assert_eq!(outcome.touched, [true, false, false]);
