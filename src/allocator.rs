@@ -11,33 +11,23 @@
 //!   peak RSS), and it returns a large block (a decoded photo, a resize buffer) to the system
 //!   at free. mimalloc returns freed memory only when the freeing thread allocates again, so
 //!   with large blocks in mimalloc a worker that went idle after a burst of builds kept them.
-//! - **Huge blocks** (256 MiB or more) are mapped with MAP_NORESERVE. tiny_http drains an
-//!   unread request body with `vec![0; remaining]`, sized by the client's declared
-//!   Content-Length; when an upload of many gigabytes breaks off early, that zeroed block can
-//!   exceed RAM + swap, which the kernel's overcommit heuristic refuses, and a refused
-//!   allocation aborts the whole server. Untouched NORESERVE pages cost no memory.
 //!
-//! A block's tier is a function of its layout, which GlobalAlloc hands to every call, so a
+//! A block's tier is a function of its size, which GlobalAlloc hands to every call, so a
 //! block is always released by the allocator that made it.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
 /// Blocks in MEDIUM go to mimalloc.
 const MEDIUM: std::ops::Range<usize> = (48 << 10)..(256 << 10);
-/// Blocks at least this large bypass both allocators.
-const HUGE: usize = 256 << 20;
 
 #[derive(Clone, Copy)]
 enum Tier {
     Musl,
     Mimalloc,
-    Huge,
 }
 
-fn tier(size: usize, align: usize) -> Tier {
-    if size >= HUGE && align <= 4096 {
-        Tier::Huge
-    } else if MEDIUM.contains(&size) {
+fn tier(size: usize) -> Tier {
+    if MEDIUM.contains(&size) {
         Tier::Mimalloc
     } else {
         Tier::Musl
@@ -46,46 +36,41 @@ fn tier(size: usize, align: usize) -> Tier {
 
 pub struct Allocator;
 
-// The methods are out of line: inlined at every allocation site under fat LTO, the three-way
-// dispatch grows the binary by about a tenth.
+// The methods are out of line: inlined at every allocation site under fat LTO, the dispatch
+// would noticeably grow the binary.
 // SAFETY: every block is released by the allocator that made it (see the module comment);
 // realloc within one tier is that allocator's realloc, across tiers a copy.
 unsafe impl GlobalAlloc for Allocator {
     #[inline(never)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        match tier(layout.size(), layout.align()) {
+        match tier(layout.size()) {
             Tier::Musl => System.alloc(layout),
             Tier::Mimalloc => mimalloc::MiMalloc.alloc(layout),
-            Tier::Huge => map(layout.size()),
         }
     }
 
     #[inline(never)]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        match tier(layout.size(), layout.align()) {
+        match tier(layout.size()) {
             Tier::Musl => System.alloc_zeroed(layout),
             Tier::Mimalloc => mimalloc::MiMalloc.alloc_zeroed(layout),
-            Tier::Huge => map(layout.size()), // anonymous mappings are zero-filled
         }
     }
 
     #[inline(never)]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        match tier(layout.size(), layout.align()) {
+        match tier(layout.size()) {
             Tier::Musl => System.dealloc(ptr, layout),
             Tier::Mimalloc => mimalloc::MiMalloc.dealloc(ptr, layout),
-            Tier::Huge => {
-                libc::munmap(ptr.cast(), layout.size());
-            }
         }
     }
 
     #[inline(never)]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        match (tier(layout.size(), layout.align()), tier(new_size, layout.align())) {
+        match (tier(layout.size()), tier(new_size)) {
             (Tier::Musl, Tier::Musl) => return System.realloc(ptr, layout, new_size),
             (Tier::Mimalloc, Tier::Mimalloc) => return mimalloc::MiMalloc.realloc(ptr, layout, new_size),
-            _ => {} // across tiers, or huge to huge: a new block and a copy
+            _ => {} // across tiers: a new block and a copy
         }
         let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
         let new_ptr = self.alloc(new_layout);
@@ -97,48 +82,14 @@ unsafe impl GlobalAlloc for Allocator {
     }
 }
 
-unsafe fn map(size: usize) -> *mut u8 {
-    let ptr = libc::mmap(
-        std::ptr::null_mut(),
-        size,
-        libc::PROT_READ | libc::PROT_WRITE,
-        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-        -1,
-        0,
-    );
-    if ptr == libc::MAP_FAILED {
-        std::ptr::null_mut()
-    } else {
-        ptr.cast()
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    /// Resident memory of this process in KiB.
-    fn rss_kib() -> u64 {
-        let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).expect("VmRSS");
-        line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("a number")
-    }
-
-    #[test]
-    fn a_huge_zeroed_block_costs_no_memory_until_it_is_written() {
-        let size = 512usize << 20;
-        let before = rss_kib();
-        let mut block = vec![0u8; size];
-        block[12345] = 7;
-        assert_eq!(block[12345] + block[size - 1], 7, "zero-filled and writable");
-        let grown = rss_kib().saturating_sub(before);
-        assert!(grown < 64 << 10, "a 512 MiB zeroed block made {grown} KiB resident");
-    }
-
     #[test]
     fn a_block_keeps_its_bytes_when_realloc_moves_it_between_tiers() {
         let byte = |i: usize| (i % 251) as u8;
         let mut block: Vec<u8> = (0..1000).map(byte).collect();
-        // musl → mimalloc → huge → musl → musl → musl → mimalloc → musl
-        for size in [100 << 10, 300 << 20, 2 << 20, 500 << 10, 5000, 70 << 10, 1 << 20] {
+        // musl → mimalloc → musl → musl → musl → mimalloc → musl
+        for size in [100 << 10, 2 << 20, 500 << 10, 5000, 70 << 10, 1 << 20] {
             let kept = block.len().min(size);
             if size > block.len() {
                 block.reserve_exact(size - block.len());

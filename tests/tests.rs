@@ -14,6 +14,7 @@ mod hostile;
 mod install;
 mod keep_alive;
 mod layers;
+mod limits;
 mod packaging;
 mod scanner;
 mod thumbnails;

@@ -191,7 +191,7 @@ fn bytes_response(status: u16, bytes: Vec<u8>, content_type: &str) -> tiny_http:
     let len = bytes.len();
     tiny_http::Response::new(
         StatusCode(status),
-        vec![header("Content-Type", content_type)],
+        tiny_http::Headers::from(vec![header("Content-Type", content_type)]),
         Body(Cursor::new(bytes)),
         Some(len),
         None,

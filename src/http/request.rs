@@ -31,6 +31,11 @@ impl<'r> Request<'r> {
         Request { request, path, query, params: None, body_used: false }
     }
 
+    /// The client's address, for per-client limits and the log.
+    pub fn peer(&self) -> Option<std::net::SocketAddr> {
+        self.request.remote_addr().copied()
+    }
+
     pub fn path(&self) -> &str {
         &self.path
     }
@@ -40,16 +45,12 @@ impl<'r> Request<'r> {
     }
 
     pub fn header(&self, name: &'static str) -> Option<&str> {
-        self.request.headers().iter().find(|h| h.field.equiv(name)).map(|h| h.value.as_str())
+        self.request.headers().get(name).map(|value| value.as_str())
     }
 
     /// The value of cookie `name`, if the request carries a non-empty one.
     pub fn cookie(&self, name: &str) -> Option<String> {
-        self.request
-            .headers()
-            .iter()
-            .filter(|h| h.field.equiv("Cookie"))
-            .find_map(|h| cookie_value(h.value.as_str(), name).map(str::to_string))
+        self.header("Cookie").and_then(|header| cookie_value(header, name)).map(str::to_string)
     }
 
     /// Parameters from the query string only (uploadFile.icc, protocol §1.3 rule 3).

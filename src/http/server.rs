@@ -30,7 +30,14 @@ pub fn run<S: Service>(service: S, listen: SocketAddr, workers: usize) -> Result
     println!("listening on http://{local}");
     let _ = std::io::stdout().flush();
     log::info!("listening on http://{local} with {workers} workers");
-    let server = tiny_http::Server::from_listener(listener, None).map_err(|e| e.to_string())?;
+    let config = tiny_http::ServerConfig {
+        addr: tiny_http::ConfigListenAddr::IP(vec![local]),
+        ssl: None,
+        min_threads: None,
+        max_threads: None,
+    };
+    let server = tiny_http::Server::from_listener(listener, tiny_http::ListenAddr::IP(local), config)
+        .map_err(|e| e.to_string())?;
     let server = Arc::new(server);
     listener::start_keeper(local)?;
     let service = Arc::new(service);
@@ -54,7 +61,13 @@ fn worker<S: Service>(server: &tiny_http::Server, service: &S, port: u16) {
     let Some(mut state) = service.start_worker() else { return };
     loop {
         let request = match server.recv() {
-            Ok(request) => request,
+            Ok(Ok(request)) => request,
+            // A connection that ended or sent something that is not HTTP: tiny_http has
+            // answered it (400, 408, 417) and closed it.
+            Ok(Err(unreadable)) => {
+                log::debug!("unreadable request: {unreadable}");
+                continue;
+            }
             Err(e) => {
                 // tiny_http's accept loop has stopped: nothing more can arrive. Exit so that the
                 // supervisor (systemd's Restart=on-failure, the init script) starts us again.
@@ -88,6 +101,9 @@ fn serve_one<S: Service>(mut request: tiny_http::Request, service: &S, state: &m
     let bytes = response.data_length();
     if let Err(e) = response.send(request, port) {
         log::debug!("{method} {path}: client went away: {e}");
+    }
+    if status == 500 {
+        log::error!("{method} {path} failed inside the server (the cause is logged above)");
     }
     log::info!("{method} {path} {status} {bytes} {}ms", started.elapsed().as_millis());
 }
