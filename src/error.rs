@@ -7,8 +7,12 @@
 pub enum ApiError {
     /// -100: the user has no root folder and the default one could not be set up.
     NoRootFolder,
-    /// -102: inconsistent database or a server-side failure (I/O, SQLite).
+    /// -102: the database is inconsistent (a row points at a catalog that does not exist, a
+    /// stored name is not a file name).
     Data,
+    /// -102 with HTTP 500 (protocol §1.8): an unexpected failure of the server itself (I/O,
+    /// SQLite), logged where it happened.
+    Internal,
     /// -103: deleting catalogs failed.
     DeleteFailed,
     /// -10000: wrong user name or password.
@@ -36,8 +40,7 @@ pub enum ApiError {
 /// Where a failure is answered: the HTTP status differs per endpoint family (protocol §1.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Surface {
-    /// Ordinary JSON endpoints: HTTP 200 with a negative code, -102 included (only a panicking
-    /// handler is answered 500, by `api::envelope::internal_error`).
+    /// Ordinary JSON endpoints: HTTP 200 with a negative code (500 for internal failures).
     Json,
     /// `downFile.ic*`: 403 / 416 / 404 / 500 as the protocol lists.
     Download,
@@ -49,7 +52,7 @@ impl ApiError {
     pub fn code(self) -> i64 {
         match self {
             ApiError::NoRootFolder => -100,
-            ApiError::Data => -102,
+            ApiError::Data | ApiError::Internal => -102,
             ApiError::DeleteFailed => -103,
             ApiError::BadLogin => -10000,
             ApiError::NotLoggedIn => -10001,
@@ -67,7 +70,7 @@ impl ApiError {
     pub fn message(self) -> &'static str {
         match self {
             ApiError::NoRootFolder => "The server has no root folder set for this user",
-            ApiError::Data => "Database data error",
+            ApiError::Data | ApiError::Internal => "Database data error",
             ApiError::DeleteFailed => "Delete operation failed",
             ApiError::BadLogin => "Incorrect user name or password",
             ApiError::NotLoggedIn => "You must log in to access this content",
@@ -85,6 +88,7 @@ impl ApiError {
     /// The HTTP status of this failure on the given surface (protocol §1.8).
     pub fn status(self, surface: Surface) -> u16 {
         let status = match (surface, self) {
+            (_, ApiError::Internal) => 500,
             (Surface::Download, ApiError::NotLoggedIn) => 403,
             (Surface::Download, ApiError::InvalidParameter) => 416,
             (Surface::Download, ApiError::NotFound) => 404,
@@ -97,17 +101,19 @@ impl ApiError {
     }
 }
 
+/// An I/O failure that reached a handler without more context; the server's access line names
+/// the request it happened in.
 impl From<std::io::Error> for ApiError {
     fn from(err: std::io::Error) -> Self {
         log::error!("i/o failure: {err}");
-        ApiError::Data
+        ApiError::Internal
     }
 }
 
 impl From<rusqlite::Error> for ApiError {
     fn from(err: rusqlite::Error) -> Self {
         log::error!("database failure: {err}");
-        ApiError::Data
+        ApiError::Internal
     }
 }
 
@@ -124,5 +130,9 @@ mod tests {
         assert_eq!(ApiError::NotLoggedIn.status(Surface::Json), 200);
         assert_eq!(ApiError::ThumbnailFailed.status(Surface::Thumbnail), 404);
         assert_eq!(ApiError::NotFound.status(Surface::Thumbnail), 200);
+        for surface in [Surface::Json, Surface::Download, Surface::Thumbnail] {
+            assert_eq!(ApiError::Internal.status(surface), 500, "{surface:?}");
+        }
+        assert_eq!(ApiError::Data.status(Surface::Json), 200);
     }
 }

@@ -68,6 +68,7 @@ fn run(cli: cli::Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve { listen, workers, scan_first, first_run, ffmpeg } => {
             logging::init(Some(&config.log_file));
+            report_ignored_settings(&config);
             if let Some(ffmpeg) = ffmpeg {
                 config.ffmpeg = ffmpeg;
             }
@@ -84,12 +85,21 @@ fn run(cli: cli::Cli) -> Result<(), String> {
         }
         Command::Scan(steps) => {
             logging::init(None);
+            report_ignored_settings(&config);
             let mut conn = open_database(&config)?;
             scan::run(&mut conn, &config, &steps).map(|_| ())
         }
         Command::Config(settings) => config::tool::apply(&app_dir, &settings)
             .map_err(|e| format!("cannot write {}: {e}", app_dir.join(config::CONFIG_FILE).display())),
         Command::Help | Command::Version | Command::Install(_) | Command::Uninstall { .. } => Ok(()),
+    }
+}
+
+/// Every setting `Config::load` ignored, on stderr and in the log (logging starts after the
+/// settings are read, since they name the log file).
+fn report_ignored_settings(config: &Config) {
+    for warning in &config.warnings {
+        log::warn!("{warning}");
     }
 }
 

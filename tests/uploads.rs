@@ -140,7 +140,7 @@ fn a_missing_catalog_directory_gives_minus_102_and_registers_nothing() {
     let dir = server.app_dir().join("terry");
     std::fs::rename(&dir, server.app_dir().join("terry-away")).unwrap();
     let response = client.post_form("/uploadFileInfo.icc", &format!("cid={cid}&name=a&size=1&type=1&ext=jpg"));
-    assert_eq!(response.code(), -102);
+    assert_eq!((response.status, response.code()), (500, -102), "an internal failure (§1.8)");
     assert!(uploading(&mut client).is_empty());
     assert!(!dir.exists(), "nothing was created on the way");
 }

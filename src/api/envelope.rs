@@ -30,6 +30,5 @@ pub fn error(error: ApiError, surface: Surface) -> Reply {
 
 /// An unexpected internal failure (a caught panic): 500 with the -102 envelope.
 pub fn internal_error() -> Reply {
-    let body = JsonObject::new().int("code", ApiError::Data.code()).string("msg", ApiError::Data.message()).finish();
-    Reply::json(500, body)
+    error(ApiError::Internal, Surface::Json)
 }

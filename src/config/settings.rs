@@ -38,15 +38,31 @@ pub struct Config {
     pub online_timeout: i64,
     /// The program run to grab video frames (looked up on PATH unless absolute).
     pub ffmpeg: PathBuf,
+    /// What `load` ignored or could not use, for `main` to report once logging runs.
+    pub warnings: Vec<String>,
 }
 
 impl Config {
-    /// Loads `APPDIR/appConfigs.json`; a missing or unparsable file means all defaults.
+    /// Loads `APPDIR/appConfigs.json`; a missing file means all defaults. A broken file, an
+    /// unknown key or an unusable value falls back to the default and says so in `warnings`.
     pub fn load(app_dir: &Path) -> Config {
-        let object = read_object(&app_dir.join(CONFIG_FILE)).unwrap_or_default();
-        let path = |key: &str| path_setting(&object, key, app_dir);
-        let number = |key: &str| number_setting(&object, key);
-        Config {
+        let file = app_dir.join(CONFIG_FILE);
+        let warnings = std::cell::RefCell::new(Vec::new());
+        let object = match read_object(&file) {
+            Ok(object) => object.unwrap_or_default(),
+            Err(why) => {
+                warnings.borrow_mut().push(format!("{}: {why}; every setting has its default", file.display()));
+                Object::new()
+            }
+        };
+        for key in object.keys() {
+            if !NUMERIC_KEYS.iter().any(|(k, _)| k == key) && !PATH_KEYS.iter().any(|(k, _)| k == key) {
+                warnings.borrow_mut().push(format!("{CONFIG_FILE}: unknown setting {key:?} ignored"));
+            }
+        }
+        let path = |key: &str| path_setting(&object, key, app_dir, &mut warnings.borrow_mut());
+        let number = |key: &str| number_setting(&object, key, &mut warnings.borrow_mut());
+        let config = Config {
             app_dir: app_dir.to_path_buf(),
             database: app_dir.join(DATABASE_FILE),
             log_file: path("logFileName"),
@@ -57,7 +73,9 @@ impl Config {
             online_threshold: number("onlineThreshold"),
             online_timeout: number("onlineTimeout"),
             ffmpeg: PathBuf::from("ffmpeg"),
-        }
+            warnings: Vec::new(),
+        };
+        Config { warnings: warnings.into_inner(), ..config }
     }
 }
 
@@ -79,23 +97,30 @@ impl fmt::Display for Config {
     }
 }
 
-/// The top-level object of a JSON file; None when missing, unreadable or not an object.
-pub fn read_object(file: &Path) -> Option<Object> {
-    let text = std::fs::read_to_string(file).ok()?;
+/// The top-level object of a JSON file: None when the file does not exist, an error when it
+/// cannot be read or is not a JSON object.
+pub fn read_object(file: &Path) -> Result<Option<Object>, String> {
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot be read ({e})")),
+    };
     match json::from_str::<Value>(&text) {
-        Ok(Value::Object(object)) => Some(object),
-        _ => {
-            log::warn!("{} is not a JSON object; using defaults", file.display());
-            None
-        }
+        Ok(Value::Object(object)) => Ok(Some(object)),
+        _ => Err("is not a JSON object".to_string()),
     }
 }
 
-fn path_setting(object: &Object, key: &str, app_dir: &Path) -> PathBuf {
+fn path_setting(object: &Object, key: &str, app_dir: &Path, warnings: &mut Vec<String>) -> PathBuf {
     let default = PATH_KEYS.iter().find(|(k, _)| *k == key).map_or("", |(_, d)| d);
     let chosen = match object.get(key) {
         Some(Value::String(text)) if !text.is_empty() => text.as_str(),
-        _ => default,
+        None | Some(Value::Null) => default,
+        Some(Value::String(_)) => default, // empty means default (protocol §8.1)
+        Some(_) => {
+            warnings.push(format!("{CONFIG_FILE}: {key} is not a path; using {default}"));
+            default
+        }
     };
     resolve(app_dir, Path::new(chosen))
 }
@@ -109,12 +134,12 @@ pub fn resolve(app_dir: &Path, path: &Path) -> PathBuf {
     }
 }
 
-fn number_setting(object: &Object, key: &str) -> i64 {
+fn number_setting(object: &Object, key: &str, warnings: &mut Vec<String>) -> i64 {
     let default = NUMERIC_KEYS.iter().find(|(k, _)| *k == key).map_or(0, |(_, d)| *d);
     match object.get(key) {
         None | Some(Value::Null) => default,
         Some(value) => int_of_json(value).unwrap_or_else(|| {
-            log::warn!("{CONFIG_FILE}: {key} is not a number; using {default}");
+            warnings.push(format!("{CONFIG_FILE}: {key} is not a number; using {default}"));
             default
         }),
     }
@@ -136,6 +161,8 @@ mod tests {
     #[test]
     fn defaults_apply_when_the_file_is_missing_or_broken() {
         let config = load_with("{not json");
+        assert_eq!(config.warnings.len(), 1, "{:?}", config.warnings);
+        assert!(config.warnings[0].contains("is not a JSON object"), "{:?}", config.warnings);
         assert_eq!(config.share_url_threshold, 1000);
         assert_eq!(config.share_url_timeout, 1800);
         assert_eq!(config.online_threshold, 100);
@@ -146,7 +173,10 @@ mod tests {
 
     #[test]
     fn numeric_strings_are_accepted_and_garbage_falls_back() {
-        let config = load_with(r#"{"onlineThreshold": "500", "onlineTimeout": "x", "shareUrlTimeout": 60.9}"#);
+        let config = load_with(r#"{"onlineThreshold": "500", "onlineTimeout": "x", "shareUrlTimeout": 60.9, "typo": 1}"#);
+        assert_eq!(config.warnings.len(), 2, "{:?}", config.warnings);
+        assert!(config.warnings.iter().any(|w| w.contains("onlineTimeout is not a number")));
+        assert!(config.warnings.iter().any(|w| w.contains("unknown setting \"typo\"")));
         assert_eq!(config.online_threshold, 500);
         assert_eq!(config.online_timeout, 3600);
         assert_eq!(config.share_url_timeout, 60);

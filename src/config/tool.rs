@@ -19,7 +19,13 @@ pub fn apply(app_dir: &Path, settings: &[(String, String)]) -> std::io::Result<(
         return Ok(());
     }
     let file = app_dir.join(CONFIG_FILE);
-    let mut object = settings::read_object(&file).unwrap_or_default();
+    let mut object = match settings::read_object(&file) {
+        Ok(object) => object.unwrap_or_default(),
+        Err(why) => {
+            eprintln!("warning: {} {why}; it is replaced by the given settings", file.display());
+            Object::new()
+        }
+    };
     for (key, value) in settings {
         if let Some(new_value) = checked_value(app_dir, &object, key, value) {
             object.insert(key.clone(), new_value);

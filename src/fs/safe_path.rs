@@ -150,12 +150,12 @@ pub fn create_unique<T>(
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
                 log::error!("cannot create {}: {e}", path.display());
-                return Err(ApiError::Data);
+                return Err(ApiError::Internal);
             }
         }
     }
     log::error!("no free generated name in {} after {CREATE_ATTEMPTS} attempts", parent.display());
-    Err(ApiError::Data)
+    Err(ApiError::Internal)
 }
 
 /// S(text) cut to a length that leaves room for the date and sequence suffixes.

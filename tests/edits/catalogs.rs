@@ -116,7 +116,8 @@ fn create_catalog_answers_minus_102_when_the_parent_directory_is_gone() {
     let root = root_named(&mut client, "terry");
     let sub = catalog_named(&mut client, root, "sub")["id"].as_i64().unwrap();
     std::fs::remove_dir_all(server.app_dir().join("terry/sub")).unwrap();
-    assert_eq!(client.post_form("/createCatalog.icc", &format!("parentId={sub}&name=x")).code(), -102);
+    let response = client.post_form("/createCatalog.icc", &format!("parentId={sub}&name=x"));
+    assert_eq!((response.status, response.code()), (500, -102), "an internal failure (§1.8)");
     assert_eq!(catalog_named(&mut client, root, "sub")["subCatalogCount"], 1, "no row without a directory");
 }
 

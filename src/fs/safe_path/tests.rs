@@ -74,7 +74,7 @@ fn creation_retries_collisions_a_bounded_number_of_times() {
         attempts += 1;
         Err(io::ErrorKind::AlreadyExists.into())
     });
-    assert_eq!(result.unwrap_err(), ApiError::Data);
+    assert_eq!(result.unwrap_err(), ApiError::Internal);
     assert_eq!(attempts, CREATE_ATTEMPTS);
     let mut seen = Vec::new();
     let (path, ()) = create_unique(dir.path(), None, "jpg", |p| {
@@ -96,7 +96,7 @@ fn creation_gives_up_at_once_on_errors_other_than_already_exists() {
         attempts += 1;
         std::fs::create_dir(p)
     });
-    assert_eq!((result.unwrap_err(), attempts), (ApiError::Data, 1));
+    assert_eq!((result.unwrap_err(), attempts), (ApiError::Internal, 1));
 }
 
 #[test]

@@ -26,9 +26,9 @@ pub fn register(conn: &mut Connection, roots: &[i64], mut new: NewUpload) -> Res
     let id = match db::in_transaction(conn, |tx| db::uploads::insert(tx, &new)) {
         Ok(id) => id,
         Err(e) => {
-            log::error!("cannot register upload {}: {e}", new.file_name);
+            log::error!("cannot register upload {} in {}: {e}", new.file_name, dir.display());
             let _ = std::fs::remove_file(dir.join(&new.file_name));
-            return Err(ApiError::Data);
+            return Err(ApiError::Internal);
         }
     };
     db::files::by_id(conn, id)?.ok_or(ApiError::Data)
