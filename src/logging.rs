@@ -44,3 +44,25 @@ fn open_rotated(path: &Path) -> std::io::Result<std::fs::File> {
     }
     OpenOptions::new().create(true).append(true).open(path)
 }
+
+/// Text from a client as the log shows it: quoted, control characters escaped, at most
+/// SHOWN_CHARS characters, so one request cannot forge log lines or flood the log.
+pub fn shown(text: &str) -> String {
+    const SHOWN_CHARS: usize = 100;
+    let mut cut: String = text.chars().take(SHOWN_CHARS).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    format!("{cut:?}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn client_text_is_quoted_escaped_and_capped() {
+        assert_eq!(super::shown("terry"), "\"terry\"");
+        assert_eq!(super::shown("a\nFAKE LINE\r\u{1b}[2J"), "\"a\\nFAKE LINE\\r\\u{1b}[2J\"");
+        let long = super::shown(&"x".repeat(10_000));
+        assert!(long.chars().count() < 110 && long.ends_with("…\""), "{long}");
+    }
+}

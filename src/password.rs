@@ -20,6 +20,19 @@ pub fn is_hashed(stored: &str) -> bool {
     parse(stored).is_some()
 }
 
+/// Checks `password` against the stored hash of a user, or against a hash of nothing when there
+/// is no such user or no password: a refusal takes as long whether or not the user exists.
+pub fn verify_or_waste_time(password: &str, stored: Option<&str>) -> bool {
+    static NOBODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    match stored {
+        Some(stored) if is_hashed(stored) => verify_password(password, stored),
+        _ => {
+            verify_password(password, NOBODY.get_or_init(|| hash_password("")));
+            false
+        }
+    }
+}
+
 /// Constant-time check of `password` against a stored hash; false for malformed values.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     let Some((rounds, salt, expected)) = parse(stored) else { return false };

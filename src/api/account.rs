@@ -7,7 +7,8 @@ use crate::clock;
 use crate::http::Request;
 use crate::db::{self, HelpInfo, HelpUpdate};
 use crate::error::ApiError;
-use crate::password::verify_password;
+use crate::db::users::User;
+use crate::password::verify_or_waste_time;
 use crate::http::Reply;
 use super::context::{clear_session_cookie, set_session_cookie, session_token};
 use crate::fs::default_root::ensure_root;
@@ -20,11 +21,8 @@ pub fn login(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
     let params = request.params();
     let name = params.string("userName").ok_or(ApiError::InvalidParameter)?;
     let password = params.string("password").ok_or(ApiError::InvalidParameter)?;
-    let user = db::users::by_name(ctx.db, &name)?.ok_or(ApiError::BadLogin)?;
-    let stored = user.password.as_deref().ok_or(ApiError::BadLogin)?;
-    if !verify_password(&password, stored) {
-        return Err(ApiError::BadLogin);
-    }
+    let address = request.peer().map(|peer| peer.ip());
+    let user = check_login(ctx, address, &name, &password)?;
     db::users::set_last_login(ctx.db, user.id, clock::now())?;
     ensure_root(ctx.db, &ctx.app.config, user.id)?;
     if let Some(old) = session_token(request) {
@@ -32,6 +30,32 @@ pub fn login(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
     }
     let token = ctx.app.sessions.create(user.id, clock::unix_now());
     Ok(envelope::data(views::user_info(&user)).with_header("Set-Cookie", set_session_cookie(&token)))
+}
+
+/// The user whose name and password these are, through the login guard: a blocked client is
+/// refused without a check, every refusal is logged and counted.
+fn check_login(ctx: &mut Ctx, address: Option<std::net::IpAddr>, name: &str, password: &str) -> Result<User, ApiError> {
+    let (guard, now) = (&ctx.app.logins, clock::unix_now());
+    let shown = crate::logging::shown(name);
+    let from = address.map_or("?".to_string(), |a| a.to_string());
+    if !guard.allows(address, name, now) {
+        log::warn!("login refused for {shown} from {from}: too many failed logins");
+        return Err(ApiError::BadLogin);
+    }
+    let user = db::users::by_name(ctx.db, name)?;
+    let stored = user.as_ref().and_then(|u| u.password.as_deref());
+    let matches = verify_or_waste_time(password, stored); // one hash computation in every case
+    match user {
+        Some(user) if matches => {
+            guard.succeeded(address, name);
+            Ok(user)
+        }
+        _ => {
+            guard.failed(address, name, now);
+            log::warn!("login failed for {shown} from {from}");
+            Err(ApiError::BadLogin)
+        }
+    }
 }
 
 pub fn logout(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {

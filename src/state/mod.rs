@@ -1,8 +1,9 @@
 //! The state every worker shares for the life of the process: the settings, the session and
-//! share-link tables, the thumbnail builder, the locks that serialise tree changes and uploads,
+//! share-link tables, the login guard, the thumbnail builder, the locks that serialise tree changes and uploads,
 //! and the cache of listing totals. Created once by `main`, read by the API's handlers.
 
 mod expiring;
+pub mod login_guard;
 pub mod tokens;
 
 use crate::config::Config;
@@ -10,12 +11,14 @@ use crate::db;
 use crate::fs::upload::UploadLocks;
 use crate::thumb_cache::Thumbnails;
 use std::sync::{Mutex, MutexGuard};
+use login_guard::LoginGuard;
 use tokens::Tokens;
 
 pub struct App {
     pub config: Config,
     pub sessions: Tokens,
     pub shares: Tokens,
+    pub logins: LoginGuard,
     pub thumbnails: Thumbnails,
     /// Serialises the requests that reshape the catalog tree on disk and in the database
     /// (create/move/delete catalogs, delete files; protocol §3.8).
@@ -30,6 +33,7 @@ impl App {
         App {
             sessions: Tokens::sessions(config.online_threshold, config.online_timeout),
             shares: Tokens::shares(config.share_url_threshold, config.share_url_timeout),
+            logins: LoginGuard::default(),
             thumbnails: Thumbnails::new(config.ffmpeg.clone()),
             tree_lock: Mutex::new(()),
             uploads: UploadLocks::new(),
