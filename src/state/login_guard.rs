@@ -1,6 +1,7 @@
 //! Slows password guessing (protocol §4.2 answers every refusal with -10000). Failed logins are
 //! counted per client address and per user name; after FREE_FAILURES each further failure
-//! blocks the key for twice as long as the one before (1 s, 2 s, 4 s … at most MAX_BLOCK).
+//! blocks the key for twice as long as the one before (2 s, 4 s, 8 s … at most MAX_BLOCK;
+//! time is counted in whole seconds, so a block is never shorter than one second).
 //! A blocked address is refused without a password check. A blocked user name is refused only
 //! to addresses that have failed themselves, so the family member on their own phone logs in
 //! at once while someone else guesses their password. A success clears both keys; a key with
@@ -64,7 +65,7 @@ impl LoginGuard {
             record.failures = record.failures.saturating_add(1);
             record.last_failure = now;
             if let Some(over) = record.failures.checked_sub(FREE_FAILURES).filter(|&n| n > 0) {
-                record.blocked_until = now + (1u64 << (over - 1).min(16)).min(MAX_BLOCK);
+                record.blocked_until = now + (1u64 << over.min(16)).min(MAX_BLOCK);
             }
         }
     }
@@ -101,15 +102,16 @@ mod tests {
         assert!(guard.allows(ATTACKER, "terry", 100), "the free failures block nothing");
         guard.failed(ATTACKER, "terry", 100);
         assert!(!guard.allows(ATTACKER, "anna", 100), "a blocked address is refused for every user");
-        assert!(guard.allows(ATTACKER, "terry", 101), "the first block lasts 1 s");
-        guard.failed(ATTACKER, "terry", 101);
-        assert!(!guard.allows(ATTACKER, "terry", 102));
-        assert!(guard.allows(ATTACKER, "terry", 103), "the second lasts 2 s");
+        assert!(!guard.allows(ATTACKER, "terry", 101));
+        assert!(guard.allows(ATTACKER, "terry", 102), "the first block lasts 2 s");
+        guard.failed(ATTACKER, "terry", 102);
+        assert!(!guard.allows(ATTACKER, "terry", 105));
+        assert!(guard.allows(ATTACKER, "terry", 106), "the second lasts 4 s");
         for _ in 0..40 {
-            guard.failed(ATTACKER, "terry", 103);
+            guard.failed(ATTACKER, "terry", 106);
         }
-        assert!(!guard.allows(ATTACKER, "terry", 103 + MAX_BLOCK - 1));
-        assert!(guard.allows(ATTACKER, "terry", 103 + MAX_BLOCK), "blocks never last longer than MAX_BLOCK");
+        assert!(!guard.allows(ATTACKER, "terry", 106 + MAX_BLOCK - 1));
+        assert!(guard.allows(ATTACKER, "terry", 106 + MAX_BLOCK), "blocks never last longer than MAX_BLOCK");
     }
 
     #[test]
