@@ -1,19 +1,19 @@
 //! `/`, `login.icc`, `logout.icc`, `helpInfo.icc`, `updateHelpInfo.icc` (protocol §4.1–4.5).
 
+use super::context::Ctx;
+use super::context::{clear_session_cookie, set_session_cookie, session_token};
 use super::envelope;
 use super::views;
-use super::context::Ctx;
 use crate::clock;
-use crate::http::Request;
+use crate::db::users::User;
 use crate::db::{self, HelpInfo, HelpUpdate};
 use crate::error::ApiError;
-use crate::db::users::User;
-use crate::password::verify_or_waste_time;
-use crate::http::Reply;
-use super::context::{clear_session_cookie, set_session_cookie, session_token};
 use crate::fs::default_root::ensure_root;
+use crate::http::Reply;
+use crate::http::Request;
+use crate::password::verify_or_waste_time;
 
-pub fn index(_ctx: &mut Ctx, _call: &mut Request) -> Result<Reply, ApiError> {
+pub fn index(_ctx: &mut Ctx, _request: &mut Request) -> Result<Reply, ApiError> {
     Ok(Reply::Text { status: 200, body: "hello world", content_type: "text/html; charset=utf-8", allow: None })
 }
 

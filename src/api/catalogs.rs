@@ -2,17 +2,17 @@
 //! the catalog edits `createCatalog.icc`, `deleteCatalog.icc`, `updateCatalog.icc` (§4.7–4.9),
 //! whose rules are `fs::tree`'s.
 
-use crate::clock;
-use super::envelope;
-use super::views;
 use super::context::Ctx;
-use crate::http::Request;
+use super::envelope;
+use super::json;
+use super::views;
+use crate::clock;
 use crate::db::{self, edits::CatalogEdit, edits::CatalogFields};
 use crate::error::ApiError;
-use super::json;
-use crate::http::Reply;
-use crate::fs::tree;
 use crate::fs::default_root::ensure_root;
+use crate::fs::tree;
+use crate::http::Reply;
+use crate::http::Request;
 
 pub fn list(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
     let mut viewer = ctx.authenticate(request)?;

@@ -1,16 +1,16 @@
 //! `downFile.ic*`, `shareFileUrl.icc` and `shareFile.ic*` (protocol §4.12–4.14, §6): files are
 //! streamed from disk through the Range-aware file reply; share keys map to file ids.
 
-use super::envelope;
-use super::resolve::{self, resolve_physical};
 use super::context::Ctx;
+use super::envelope;
+use super::json;
+use super::resolve::{self, resolve_physical};
 use crate::clock;
-use crate::http::Request;
 use crate::db;
 use crate::error::ApiError;
-use super::json;
-use crate::media::kind::content_type_for_name;
 use crate::http::Reply;
+use crate::http::Request;
+use crate::media::kind::content_type_for_name;
 use std::fs::File;
 
 pub fn download(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {

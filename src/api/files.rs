@@ -1,17 +1,17 @@
 //! `files.icc` (protocol §4.10), `uploadingInfo.icc` (§4.16), and the file edits
 //! `deleteFiles.icc` and `updateFile.icc` (§4.18–4.19), whose rules are `fs::tree`'s.
 
-use super::resolve;
-use super::envelope;
-use super::views;
 use super::context::Ctx;
-use crate::http::Request;
+use super::envelope;
+use super::json;
+use super::resolve;
+use super::views;
 use crate::db::{self, edits::FileEdit, files::Listing, files::Order};
 use crate::error::ApiError;
-use super::json;
-use crate::http::params::Params;
-use crate::http::Reply;
 use crate::fs::tree;
+use crate::http::Reply;
+use crate::http::Request;
+use crate::http::params::Params;
 
 const DEFAULT_PER_PAGE: i64 = 100;
 

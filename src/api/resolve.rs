@@ -3,12 +3,12 @@
 //! details that uploadFileInfo and updateFile both accept.
 
 use super::context::{Ctx, Viewer};
-use crate::model::{file_type, status};
 use super::views::{self, UploadSizes};
-use crate::fs::paths;
-use crate::http::params::Params;
 use crate::db::{self, files::FileRow};
 use crate::error::ApiError;
+use crate::fs::paths;
+use crate::http::params::Params;
+use crate::model::{file_type, status};
 use crate::thumb_cache::levels::{thumb_file, Level};
 use std::path::PathBuf;
 

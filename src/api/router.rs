@@ -2,12 +2,12 @@
 //! error surface (which HTTP statuses failures get) and the handler. Unknown paths get 404,
 //! known paths with another method 405 with `Allow`; HEAD is answered like GET without a body.
 
+use super::context::Ctx;
 use super::envelope;
 use super::{account, catalogs, downloads, files, thumbnails, uploads};
-use super::context::Ctx;
-use crate::http::Request;
 use crate::error::{ApiError, Surface};
 use crate::http::Reply;
+use crate::http::Request;
 use tiny_http::Method;
 
 type Handler = fn(&mut Ctx, &mut Request) -> Result<Reply, ApiError>;

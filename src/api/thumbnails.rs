@@ -3,16 +3,16 @@
 //! with a content type sniffed from their bytes; the small-image shortcut sends the original
 //! with its extension's content type.
 
-use crate::clock;
-use crate::model::{file_type, status};
-use super::resolve::{resolve_file, ResolvedFile};
 use super::context::Ctx;
-use crate::http::Request;
+use super::resolve::{resolve_file, ResolvedFile};
+use crate::clock;
 use crate::db::{self, files::*};
 use crate::error::ApiError;
+use crate::http::Reply;
+use crate::http::Request;
 use crate::media::kind::{content_type_for_name, sniff_image};
 use crate::media::thumbnail::stored_dimensions;
-use crate::http::Reply;
+use crate::model::{file_type, status};
 use crate::thumb_cache::levels::{thumb_file, Level};
 use crate::thumb_cache::{BuildFailure, Source};
 use std::fs::File;

@@ -2,12 +2,12 @@
 //! database rows, NULL members omitted. FileInfo's `uploading*Size` members need the current
 //! sizes on disk, which the caller passes in.
 
-use crate::model::status;
+use super::json::JsonObject;
+use crate::db::HelpInfo;
 use crate::db::catalogs::CatalogWithCounts;
 use crate::db::files::FileRow;
 use crate::db::users::User;
-use crate::db::HelpInfo;
-use super::json::JsonObject;
+use crate::model::status;
 
 pub fn user_info(user: &User) -> String {
     JsonObject::new()

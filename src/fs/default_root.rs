@@ -7,8 +7,8 @@ use crate::clock;
 use crate::config::Config;
 use crate::db::{self, catalogs::NewCatalog};
 use crate::error::ApiError;
-use rusqlite::Connection;
 use crate::fs::paths::earliest_time;
+use rusqlite::Connection;
 
 pub const DEFAULT_ROOT_NAME: &str = "iSyncRoot";
 

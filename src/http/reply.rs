@@ -11,10 +11,10 @@
 use super::range::{self, Window};
 use super::{body_block, sendfile, sys};
 use crate::clock;
+use tiny_http::{Header, StatusCode};
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
-use tiny_http::{Header, StatusCode};
 
 /// Seconds a client may cache a file (the original's 12 hours).
 const CACHE_SECONDS: i64 = 43_200;

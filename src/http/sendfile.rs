@@ -7,9 +7,9 @@
 //! it is borrowed, never closed, and stays open while the caller holds the connection's writer.
 //! When it is not found, callers copy as before.
 
+use super::sys;
 use std::fs::File;
 use std::io;
-use super::sys;
 use std::os::fd::{AsRawFd, RawFd};
 
 /// At most this much per sendfile call (Linux sends at most about 2 GiB per call anyway).

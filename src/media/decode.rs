@@ -8,12 +8,12 @@
 //! profiles are ignored (CMYK is converted naively).
 
 use super::resize::Pixels;
+use super::sniff::Format;
 use super::thumbnail::{ThumbError, ThumbFormat};
 use image::ImageError;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use super::sniff::Format;
 
 /// Largest buffer any decoder may allocate (decompression-bomb guard).
 const MAX_ALLOC: u64 = 512 * 1024 * 1024;

@@ -4,10 +4,10 @@
 //! batches so the server's writers are never blocked for long. Prints progress on stderr.
 
 use crate::clock;
-use crate::model::file_type;
 use crate::db::{self, catalogs::Catalog, catalogs::NewCatalog, files::ScannedFile};
-use crate::media::probe;
 use crate::fs::paths::earliest_time;
+use crate::media::probe;
+use crate::model::file_type;
 use rusqlite::{Connection, Transaction};
 use std::collections::VecDeque;
 use std::fs::DirEntry;

@@ -10,9 +10,9 @@ use crate::config::Config;
 use crate::db;
 use crate::fs::upload::UploadLocks;
 use crate::thumb_cache::Thumbnails;
-use std::sync::{Mutex, MutexGuard};
 use login_guard::LoginGuard;
 use tokens::Tokens;
+use std::sync::{Mutex, MutexGuard};
 
 pub struct App {
     pub config: Config,

@@ -16,9 +16,9 @@
 //! [`Shared::Recheck`]) through a drop guard, and the panic then continues in
 //! the building thread.
 
+use crate::sync::unpoisoned;
 use std::any::Any;
 use std::collections::{HashMap, VecDeque};
-use crate::sync::unpoisoned;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// What [`BuildGate::run`] hands back.

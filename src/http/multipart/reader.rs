@@ -1,8 +1,8 @@
 //! The streaming body reader: finds the delimiters in a fixed buffer and hands out part data as
 //! soon as it cannot belong to one.
 
-use super::headers::{parse_headers, trim_cr};
 use super::PartHeaders;
+use super::headers::{parse_headers, trim_cr};
 use std::io::{self, Read};
 
 const BUF_SIZE: usize = 64 * 1024;

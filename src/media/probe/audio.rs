@@ -1,8 +1,8 @@
 //! Audio files: MP3 (ID3v2, Xing/Info, VBRI or a CBR estimate), ADTS AAC, WAV/RF64, AIFF,
 //! FLAC and Ogg (Vorbis, Opus, FLAC; Theora makes it a video).
 
-use crate::model::file_type;
 use super::{be16, be32, bytes, find_chunk, iff_chunks, le16, le32, le64, ratio, Input, MediaInfo};
+use crate::model::file_type;
 use std::io;
 
 /// How far after the ID3 tag(s) an MPEG audio frame sync is searched for.

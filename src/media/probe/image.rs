@@ -1,8 +1,8 @@
 //! Still images (JPEG, PNG, WebP, BMP, TIFF) and GIF: sizes from their headers, orientation
 //! from EXIF, GIF duration from the frame delays.
 
-use crate::model::file_type;
 use super::{be16, be32, bytes, exif, find_chunk, iff_chunks, le16, le32, Chunk, Input, MediaInfo};
+use crate::model::file_type;
 use std::io;
 
 /// Segments walked before giving up on finding a JPEG frame header.

@@ -1,8 +1,8 @@
 //! ISO base media files (MP4, MOV, M4V, M4A, 3GP, HEIF/AVIF): box headers are walked with seeks
 //! along fixed paths (moov/trak/mdia, meta/iprp), so `mdat` is never read.
 
-use crate::model::file_type;
 use super::{be16, be32, be64, bytes, Input, MediaInfo};
+use crate::model::file_type;
 use std::io;
 
 /// Boxes listed per container level.

@@ -1,8 +1,8 @@
 //! Matroska / WebM: EBML elements of the Segment up to the first Cluster — Info (duration) and
 //! Tracks (video size, audio presence). Clusters, Cues and SeekHead targets are not read.
 
-use crate::model::file_type;
 use super::{bytes, Input, MediaInfo};
+use crate::model::file_type;
 use std::io;
 
 /// Elements listed per level.

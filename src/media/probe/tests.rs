@@ -6,8 +6,8 @@ mod av;
 mod ffmpeg;
 mod fixtures;
 
-use crate::model::file_type;
 use super::*;
+use crate::model::file_type;
 use fixtures::*;
 
 // ---------- JPEG ----------

@@ -1,8 +1,8 @@
 //! AVI, FLV and ASF (WMV/WMA): type from the streams the headers announce, size and duration
 //! where the header carries them.
 
-use crate::model::file_type;
 use super::{be32, bytes, find_chunk, iff_chunks, le32, le64, seconds, Chunk, Input, MediaInfo};
+use crate::model::file_type;
 use std::io;
 
 /// Largest FLV script tag or ASF header object read.

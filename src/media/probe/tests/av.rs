@@ -1,9 +1,9 @@
 //! Unit tests of the audio and video probes (ISO-BMFF boxes, MP3/WAV/FLAC/Ogg/AIFF, Matroska,
 //! AVI, FLV, MPEG streams) and of the probe's robustness against damaged input.
 
-use crate::model::file_type;
-use super::super::*;
 use super::fixtures::*;
+use super::super::*;
+use crate::model::file_type;
 
 // ---------- ISO-BMFF ----------
 

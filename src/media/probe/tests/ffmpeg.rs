@@ -1,9 +1,9 @@
 //! Optional cross-check: files made by a real ffmpeg must agree with ffprobe (skipped, with a
 //! note, when ffmpeg or ffprobe is not installed).
 
-use crate::model::file_type;
-use super::super::*;
 use super::fixtures::TempDir;
+use super::super::*;
+use crate::model::file_type;
 use std::ffi::OsStr;
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! Test helpers: a scratch directory, and builders for minimal files of every parsed format.
 
-use crate::model::file_type;
 use super::super::*;
+use crate::model::file_type;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
