@@ -88,10 +88,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Cli, String> {
 }
 
 fn rest(args: pico_args::Arguments) -> Result<Vec<String>, String> {
-    args.finish()
-        .into_iter()
-        .map(|a| a.into_string().map_err(|a| format!("argument is not UTF-8: {a:?}")))
-        .collect()
+    args.finish().into_iter().map(|a| a.into_string().map_err(|a| format!("argument is not UTF-8: {a:?}"))).collect()
 }
 
 fn parse_serve(args: &mut pico_args::Arguments) -> Result<Command, String> {
@@ -187,10 +184,7 @@ mod tests {
     fn scan_keeps_option_order_and_stops_after_i() {
         let cli = parse_words("--app-dir /a scan -p x -i f.json -p y").unwrap();
         assert_eq!(cli.app_dir, Some(PathBuf::from("/a")));
-        assert_eq!(
-            cli.command,
-            Command::Scan(vec![ScanStep::Path("x".into()), ScanStep::ConfigFile("f.json".into())])
-        );
+        assert_eq!(cli.command, Command::Scan(vec![ScanStep::Path("x".into()), ScanStep::ConfigFile("f.json".into())]));
         assert_eq!(parse_words("scan").unwrap().command, Command::Scan(vec![ScanStep::DefaultConfig]));
     }
 

@@ -33,8 +33,8 @@ pub fn http_date(unix_seconds: i64) -> String {
 /// `YYYY-MM-DD` of `unix_seconds` in the server's time zone, or in UTC if that is unknown.
 pub fn local_date(unix_seconds: i64) -> String {
     let time = unix_seconds as _; // libc's time_t: 32 bits on 32-bit musl targets
-    // SAFETY: an all-zero `tm` is a valid value (integers and a null zone pointer), and
-    // localtime_r only writes into the `tm` we own; both pointers live across the call.
+                                  // SAFETY: an all-zero `tm` is a valid value (integers and a null zone pointer), and
+                                  // localtime_r only writes into the `tm` we own; both pointers live across the call.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     let converted = unsafe { !libc::localtime_r(&time, &mut tm).is_null() };
     if converted {

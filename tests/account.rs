@@ -115,7 +115,10 @@ fn help_info_round_trips_for_user_catalog_and_file_and_hides_other_users_records
     let server = family_library();
     let mut terry = server.client();
     terry.login("terry", "123");
-    assert_eq!(terry.post_form("/updateHelpInfo.icc", "type=0&helpInt=5&helpText=hi").json(), serde_json::json!({"code": 0}));
+    assert_eq!(
+        terry.post_form("/updateHelpInfo.icc", "type=0&helpInt=5&helpText=hi").json(),
+        serde_json::json!({"code": 0})
+    );
     let info = terry.get("/helpInfo.icc?type=0").data();
     assert_eq!((info["helpInt"].as_i64(), info["helpText"].as_str()), (Some(5), Some("hi")));
     assert!(info["lastModifyTime"].is_i64());
@@ -129,7 +132,11 @@ fn help_info_round_trips_for_user_catalog_and_file_and_hides_other_users_records
     anna.login("anna", "456");
     assert_eq!(anna.get(&format!("/helpInfo.icc?type=1&id={root}")).data(), serde_json::json!({}));
     assert_eq!(anna.post_form("/updateHelpInfo.icc", &format!("type=1&id={root}&helpInt=9")).code(), 0);
-    assert_eq!(terry.get(&format!("/helpInfo.icc?type=1&id={root}")).data()["helpInt"], serde_json::Value::Null, "anna changed nothing");
+    assert_eq!(
+        terry.get(&format!("/helpInfo.icc?type=1&id={root}")).data()["helpInt"],
+        serde_json::Value::Null,
+        "anna changed nothing"
+    );
     assert_eq!(terry.get("/helpInfo.icc?type=2&id=999999").data(), serde_json::json!({}));
 }
 

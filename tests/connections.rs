@@ -61,7 +61,7 @@ fn idle_connections_are_closed_and_the_server_keeps_accepting_after_a_quiet_spel
     idle.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     keep_alive_hello(&mut idle);
     std::thread::sleep(Duration::from_secs(34)); // longer than the 30 s read timeout
-    // tiny_http_fork answers a connection whose read timed out with a bare 400, then closes it.
+                                                 // tiny_http_fork answers a connection whose read timed out with a bare 400, then closes it.
     let mut rest = Vec::new();
     idle.read_to_end(&mut rest).expect("the idle connection was closed by the server, not reset");
     assert!(rest.is_empty() || rest.starts_with(b"HTTP/1.1 400 "), "{}", String::from_utf8_lossy(&rest));

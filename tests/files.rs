@@ -22,7 +22,15 @@ fn file_info_has_the_protocol_members_and_nothing_private() {
     assert_eq!(a["ext"], "jpg");
     assert_eq!(a["type"], 1);
     assert!(a["size"].as_i64().unwrap() > 0);
-    for private in ["rootCatalogId", "realCatalogId", "fileName", "statusForThumb", "uploadUserId", "longitude", "uploadingOriginSize"] {
+    for private in [
+        "rootCatalogId",
+        "realCatalogId",
+        "fileName",
+        "statusForThumb",
+        "uploadUserId",
+        "longitude",
+        "uploadingOriginSize",
+    ] {
         assert!(a.get(private).is_none(), "{private} must not be sent");
     }
     for null_member in a.as_object().unwrap().values() {
@@ -43,8 +51,15 @@ fn filters_select_by_catalog_type_and_root_and_foreign_roots_fall_back_to_all() 
     assert_eq!(in_root, ["a.jpg", "b.png", "notes.txt"]);
     assert_eq!(names(&client.get("/files.icc?pageIndex=0&types=2").data()), ["c.gif"]);
     assert_eq!(names(&client.get("/files.icc?pageIndex=0&types=2,16").data()).len(), 2);
-    assert_eq!(client.get("/files.icc?pageIndex=0&types=x").data()["list"].as_array().unwrap().len(), 5, "invalid filter = none");
-    assert_eq!(client.get(&format!("/files.icc?pageIndex=0&rootIds={root},99999")).data()["list"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        client.get("/files.icc?pageIndex=0&types=x").data()["list"].as_array().unwrap().len(),
+        5,
+        "invalid filter = none"
+    );
+    assert_eq!(
+        client.get(&format!("/files.icc?pageIndex=0&rootIds={root},99999")).data()["list"].as_array().unwrap().len(),
+        5
+    );
     assert_eq!(client.get("/files.icc?pageIndex=0&onlySelfUpload=1").data()["list"], serde_json::json!([]));
 }
 
@@ -62,7 +77,11 @@ fn sorts_order_by_their_column_both_ways_and_invalid_sorts_are_rejected() {
     let down = sizes(&mut client, -3);
     assert!(down.windows(2).all(|w| w[0] >= w[1]), "{down:?}");
     let widths: Vec<Option<i64>> = client.get("/files.icc?pageIndex=0&sort=-5").data()["list"]
-        .as_array().unwrap().iter().map(|f| f["width"].as_i64()).collect();
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["width"].as_i64())
+        .collect();
     assert_eq!(widths.last(), Some(&None), "NULL sorts last when descending: {widths:?}");
     for sort in [1, -1, 2, -2, 4, -4, 5] {
         assert_eq!(client.get(&format!("/files.icc?pageIndex=0&sort={sort}")).code(), 0);
@@ -107,10 +126,17 @@ fn page_counts_follow_deletions_and_a_scan_run_beside_the_server() {
     });
     let mut client = server.client();
     client.login("terry", "123");
-    let page_count = |client: &mut crate::common::Client| client.get("/files.icc?pageIndex=0&maxPerPage=10").data()["page"]["pageCount"].as_i64();
+    let page_count = |client: &mut crate::common::Client| {
+        client.get("/files.icc?pageIndex=0&maxPerPage=10").data()["page"]["pageCount"].as_i64()
+    };
     assert_eq!(page_count(&mut client), Some(3));
     let ids: Vec<String> = client.get("/files.icc?pageIndex=0&maxPerPage=10").data()["list"]
-        .as_array().unwrap().iter().take(6).map(|f| f["id"].to_string()).collect();
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(6)
+        .map(|f| f["id"].to_string())
+        .collect();
     assert_eq!(client.post_form("/deleteFiles.icc", &format!("ids={}", ids.join(","))).data(), "OK");
     assert_eq!(page_count(&mut client), Some(2), "19 files left");
     let media = server.app_dir().join("many");

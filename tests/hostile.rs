@@ -43,7 +43,8 @@ fn query_parameters_win_over_form_fields_and_multipart_fields_are_read() {
     assert_eq!(response.data()["name"], "terry");
     let body = "--XyZ\r\nContent-Disposition: form-data; name=\"userName\"\r\n\r\nanna\r\n\
                 --XyZ\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\n456\r\n--XyZ--\r\n";
-    let multipart = client.request("POST", "/login.icc", &[("Content-Type", "multipart/form-data; boundary=XyZ")], body.as_bytes());
+    let multipart =
+        client.request("POST", "/login.icc", &[("Content-Type", "multipart/form-data; boundary=XyZ")], body.as_bytes());
     assert_eq!(multipart.data()["name"], "anna");
 }
 
@@ -96,7 +97,9 @@ fn a_huge_declared_body_that_never_arrives_does_not_hurt_the_server() {
     client.login("terry", "123");
     let after = server.rss_kib();
     if crate::common::emulated() {
-        crate::common::skipped(&format!("RSS growth not checked: under an emulator it is the emulator's ({before} -> {after} KiB)"));
+        crate::common::skipped(&format!(
+            "RSS growth not checked: under an emulator it is the emulator's ({before} -> {after} KiB)"
+        ));
     } else {
         assert!(after < before + 20 * 1024, "RSS grew from {before} KiB to {after} KiB");
     }
@@ -105,7 +108,12 @@ fn a_huge_declared_body_that_never_arrives_does_not_hurt_the_server() {
 #[test]
 fn garbage_on_the_wire_does_not_take_the_server_down() {
     let mut server = TestServer::start();
-    for bytes in [&b"\x00\x01\x02garbage\r\n\r\n"[..], b"GET\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"GET /?a=%ZZ HTTP/1.1\r\nHost: x\r\n\r\n"] {
+    for bytes in [
+        &b"\x00\x01\x02garbage\r\n\r\n"[..],
+        b"GET\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+        b"GET /?a=%ZZ HTTP/1.1\r\nHost: x\r\n\r\n",
+    ] {
         if let Ok(mut stream) = TcpStream::connect(&server.addr) {
             let _ = stream.write_all(bytes);
             stream.set_read_timeout(Some(Duration::from_secs(2))).unwrap();

@@ -7,7 +7,11 @@ use std::process::Command;
 
 fn isync(args: &[&str]) -> (i32, String, String) {
     let out = isync_command().args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[test]
@@ -22,8 +26,12 @@ fn install_writes_binary_user_app_dir_and_a_hardened_unit() {
     assert!(std::fs::read_to_string(at("etc/sysusers.d/isync.conf")).unwrap().contains("u isync"));
     let unit = std::fs::read_to_string(at("etc/systemd/system/isync.service")).unwrap();
     for directive in [
-        "User=isync", "Restart=on-failure", "NoNewPrivileges=yes", "ProtectSystem=strict",
-        "ReadWritePaths=/var/lib/isync -/mnt/media -/srv/photos", "WantedBy=multi-user.target",
+        "User=isync",
+        "Restart=on-failure",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "ReadWritePaths=/var/lib/isync -/mnt/media -/srv/photos",
+        "WantedBy=multi-user.target",
         "ExecStart=/usr/local/bin/isync --app-dir /var/lib/isync serve --scan --listen 0.0.0.0:5000",
     ] {
         assert!(unit.contains(directive), "{directive} in\n{unit}");

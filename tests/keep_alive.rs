@@ -57,7 +57,8 @@ fn one_connection_serves_requests_after_an_error_a_404_a_405_and_an_unread_body(
     client.login("terry", "123");
     let mut connection = client.keep_alive();
     let port = connection.local_addr().port();
-    let list = |connection: &mut KeepAlive| connection.get("/files.icc?pageIndex=0").data()["list"].as_array().unwrap().len();
+    let list =
+        |connection: &mut KeepAlive| connection.get("/files.icc?pageIndex=0").data()["list"].as_array().unwrap().len();
     let bad = connection.get("/files.icc?pageIndex=-1");
     assert_eq!((bad.status, bad.code()), (200, -10003));
     assert_eq!(list(&mut connection), 5, "after an error envelope");
@@ -119,7 +120,11 @@ fn one_connection_answers_head_without_a_body_and_then_get_with_one() {
     let movie = format!("/downFile.icc?id={}", file_id(&mut client, "movie.mp4"));
     let mut connection = client.keep_alive();
     let port = connection.local_addr().port();
-    for (path, body) in [("/", b"hello world".to_vec()), (notes.as_str(), b"hello notes".to_vec()), (movie.as_str(), generated(3, 0, LARGE))] {
+    for (path, body) in [
+        ("/", b"hello world".to_vec()),
+        (notes.as_str(), b"hello notes".to_vec()),
+        (movie.as_str(), generated(3, 0, LARGE)),
+    ] {
         let head = connection.request("HEAD", path, &[], b"");
         let get = connection.get(path);
         assert_eq!((head.status, get.status), (200, 200), "{path}");

@@ -59,7 +59,8 @@ fn every_module_of_src_belongs_to_a_layer_and_names_only_layers_below_it() {
     let mut upward = Vec::new();
     for file in &files {
         let module = module_of(&src, file);
-        let own = layer_of(&module).unwrap_or_else(|| panic!("{module} (of {}) is in no layer of README's table", file.display()));
+        let own = layer_of(&module)
+            .unwrap_or_else(|| panic!("{module} (of {}) is in no layer of README's table", file.display()));
         let text = std::fs::read_to_string(file).expect("readable source");
         for named in named_modules(&text) {
             let Some(other) = layer_of(&named) else { continue }; // an item of main, e.g. a macro

@@ -41,7 +41,9 @@ fn the_package_defines_what_buildroot_requires() {
 
 #[test]
 fn both_defconfigs_select_the_package_overlay_and_post_build_script() {
-    for (name, arch) in [("isync_raspberrypi4_64_defconfig", "BR2_aarch64=y"), ("isync_raspberrypi3_32_defconfig", "BR2_arm=y")] {
+    for (name, arch) in
+        [("isync_raspberrypi4_64_defconfig", "BR2_aarch64=y"), ("isync_raspberrypi3_32_defconfig", "BR2_arm=y")]
+    {
         let defconfig = read(&format!("configs/{name}"));
         assert!(defconfig.lines().any(|l| l == arch), "{name}: {arch}");
         assert!(defconfig.lines().any(|l| l == "BR2_PACKAGE_ISYNC=y"), "{name}");
@@ -56,7 +58,9 @@ fn both_defconfigs_select_the_package_overlay_and_post_build_script() {
 
 #[test]
 fn the_init_and_post_build_scripts_are_valid_shell() {
-    for script in ["package/isync/S95isync", "board/isync/post-build.sh", "board/isync/rootfs-overlay/etc/default/isync"] {
+    for script in
+        ["package/isync/S95isync", "board/isync/post-build.sh", "board/isync/rootfs-overlay/etc/default/isync"]
+    {
         let path = tree().join(script);
         let status = Command::new("sh").arg("-n").arg(&path).status().unwrap();
         assert!(status.success(), "sh -n {script}");
@@ -66,7 +70,11 @@ fn the_init_and_post_build_scripts_are_valid_shell() {
         }
     }
     let init = read("package/isync/S95isync");
-    assert!(init.contains("/etc/default/isync") && init.contains("start-stop-daemon") && init.contains("-c \"$ISYNC_USER\""));
+    assert!(
+        init.contains("/etc/default/isync")
+            && init.contains("start-stop-daemon")
+            && init.contains("-c \"$ISYNC_USER\"")
+    );
 }
 
 #[test]
@@ -83,10 +91,16 @@ fn the_init_script_starts_and_stops_the_server_with_the_configured_settings() {
     let app_dir = dir.path().join("app");
     let path_env = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default());
     let script = tree().join("package/isync/S95isync");
-    let text = std::fs::read_to_string(&script).unwrap().replace("/etc/default/isync", &dir.path().join("default").display().to_string());
+    let text = std::fs::read_to_string(&script)
+        .unwrap()
+        .replace("/etc/default/isync", &dir.path().join("default").display().to_string());
     let patched = dir.path().join("S95isync");
     std::fs::write(&patched, text).unwrap();
-    std::fs::write(dir.path().join("default"), format!("ISYNC_APP_DIR={}\nISYNC_LISTEN=127.0.0.1:5999\nISYNC_OPTS=\"--scan --init\"\n", app_dir.display())).unwrap();
+    std::fs::write(
+        dir.path().join("default"),
+        format!("ISYNC_APP_DIR={}\nISYNC_LISTEN=127.0.0.1:5999\nISYNC_OPTS=\"--scan --init\"\n", app_dir.display()),
+    )
+    .unwrap();
     for action in ["start", "stop"] {
         let out = Command::new("sh").arg(&patched).arg(action).env("PATH", &path_env).output().unwrap();
         assert!(out.status.success(), "{action}: {}", String::from_utf8_lossy(&out.stdout));
@@ -95,7 +109,10 @@ fn the_init_script_starts_and_stops_the_server_with_the_configured_settings() {
     let calls = std::fs::read_to_string(&log).unwrap();
     let start = calls.lines().next().unwrap();
     assert!(start.starts_with("-S ") && start.contains("-c isync"), "{start}");
-    assert!(start.contains(&format!("-- --app-dir {} serve --listen 127.0.0.1:5999 --scan --init", app_dir.display())), "{start}");
+    assert!(
+        start.contains(&format!("-- --app-dir {} serve --listen 127.0.0.1:5999 --scan --init", app_dir.display())),
+        "{start}"
+    );
     assert!(calls.lines().nth(1).unwrap().starts_with("-K "));
     assert!(app_dir.is_dir());
 }

@@ -84,9 +84,12 @@ fn rescanning_skips_known_files_and_adds_new_ones_and_p_rescans_one_path() {
     assert!(stderr.contains("directories"), "progress is reported: {stderr}");
     let conn = Connection::open(dir.path().join("dataManager.db")).unwrap();
     let rows: Vec<(String, i64)> = conn
-        .prepare("SELECT fileName, size FROM Files ORDER BY fileName").unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap()
-        .collect::<Result<_, _>>().unwrap();
+        .prepare("SELECT fileName, size FROM Files ORDER BY fileName")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(rows, [("one.txt".to_string(), 1), ("three.txt".to_string(), 1), ("two.txt".to_string(), 1)]);
 }
 
@@ -196,7 +199,10 @@ fn an_original_database_is_adopted_in_place_keeping_ids_and_hashing_passwords() 
     let upper = files.iter().find(|f| f["name"] == "A.txt").unwrap();
     assert_eq!((upper["id"].as_i64(), upper["createTime"].as_i64()), (Some(300), Some(1499000000)));
     assert!(files.iter().any(|f| f["name"] == "a.txt"), "a.txt differs from A.txt only in case: {files:?}");
-    assert!(files.iter().all(|f| f["id"].as_i64().unwrap() == 300 || f["id"].as_i64().unwrap() > 500), "ids are not reused");
+    assert!(
+        files.iter().all(|f| f["id"].as_i64().unwrap() == 300 || f["id"].as_i64().unwrap() > 500),
+        "ids are not reused"
+    );
     let conn = Connection::open(server.app_dir().join("dataManager.db")).unwrap();
     let stored: String = conn.query_row("SELECT password FROM User WHERE id = 7", [], |r| r.get(0)).unwrap();
     assert_ne!(stored, "123");

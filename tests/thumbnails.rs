@@ -41,7 +41,16 @@ fn every_exif_orientation_puts_the_stored_top_left_corner_where_it_belongs() {
         }
     });
     // Where the stored top-left corner lands after the transform (x right, y down).
-    let expected_corner = [(false, false), (true, false), (true, true), (false, true), (false, false), (true, false), (true, true), (false, true)];
+    let expected_corner = [
+        (false, false),
+        (true, false),
+        (true, true),
+        (false, true),
+        (false, false),
+        (true, false),
+        (true, true),
+        (false, true),
+    ];
     for o in 1..=8usize {
         let id = file_id(&mut client, &format!("o{o}.jpg"));
         let response = client.get(&format!("/thumbnail.icc?id={id}&level=0"));
@@ -68,7 +77,8 @@ fn the_screen_level_uses_an_800_box_and_any_nonzero_level_means_screen() {
     assert_eq!(decode(&client.get(&format!("/thumbnail.icc?id={id}&level=x")).body).dimensions(), (160, 80));
     let thumbs = server.app_dir().join("building/thumbs");
     let catalog_dir = std::fs::read_dir(&thumbs).unwrap().next().unwrap().unwrap().path();
-    let mut names: Vec<String> = std::fs::read_dir(catalog_dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(catalog_dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
     assert_eq!(names, [format!("thumbScreen_{id}"), format!("thumb_{id}")]);
 }
@@ -123,8 +133,10 @@ fn waiting_and_uploaded_states_follow_the_decision_table() {
     set_status(&server, id, "statusForThumb", 3);
     let missing = client.get(&format!("/thumbnail.icc?id={id}"));
     assert_eq!((missing.status, missing.code()), (200, -10004), "an uploaded thumbnail that is missing");
-    let real_catalog: i64 = Connection::open(server.app_dir().join("dataManager.db")).unwrap()
-        .query_row("SELECT realCatalogId FROM Files WHERE id = ?1", [id], |r| r.get(0)).unwrap();
+    let real_catalog: i64 = Connection::open(server.app_dir().join("dataManager.db"))
+        .unwrap()
+        .query_row("SELECT realCatalogId FROM Files WHERE id = ?1", [id], |r| r.get(0))
+        .unwrap();
     let dir = server.app_dir().join(format!("building/thumbs/{real_catalog}"));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(format!("thumb_{id}")), b"GIF89a-uploaded").unwrap();
@@ -236,7 +248,11 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
+        if path.is_dir() {
+            out.extend(walk(&path))
+        } else {
+            out.push(path)
+        }
     }
     out
 }

@@ -4,8 +4,8 @@
 
 use crate::common::upload::{self, digests, file, generated, Data, Part, Tmpfs};
 use crate::common::{running_as_root, skipped, Client, TestServer};
-use crate::{family_library, family_setup};
 use crate::uploads::{new_upload, register, root_catalog, stored, uploading};
+use crate::{family_library, family_setup};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -45,7 +45,10 @@ fn cut_at(server: &TestServer, client: &mut Client, id: i64, seed: u64, total: u
     let tail_from = stored_size.saturating_sub(4096);
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(bytes.len() as u64, stored_size);
-    assert!(bytes[tail_from as usize..] == generated(seed, tail_from, (stored_size - tail_from) as usize)[..], "a prefix");
+    assert!(
+        bytes[tail_from as usize..] == generated(seed, tail_from, (stored_size - tail_from) as usize)[..],
+        "a prefix"
+    );
     stored_size
 }
 
@@ -111,7 +114,8 @@ fn a_server_killed_mid_upload_resumes_after_restart_with_a_matching_sha1() {
     let resume_at = origin_size(&mut client, id);
     assert!(resume_at > 0 && resume_at <= 6 * MB, "resume from {resume_at}");
     assert_eq!(stored(&server, id).1[0], 2, "never 'uploaded' after a crash");
-    let done = upload::upload(&client, &format!("id={id}&obp={resume_at}&cm=sha1"), &origin(11, resume_at, total)).data();
+    let done =
+        upload::upload(&client, &format!("id={id}&obp={resume_at}&cm=sha1"), &origin(11, resume_at, total)).data();
     assert_eq!(done["check"]["origin"], digests(11, total).0);
     assert_eq!(done["fileInfo"]["size"], total);
 }
@@ -235,7 +239,8 @@ fn read_only_directories_refuse_placeholders_and_thumbnails_without_breaking_the
     let read_only = std::fs::Permissions::from_mode(0o555);
     std::fs::set_permissions(&catalog_dir, read_only.clone()).unwrap();
     std::fs::set_permissions(&thumb_dir, read_only).unwrap();
-    let placeholder = client.post_form("/uploadFileInfo.icc", &format!("cid={cid}&name=a&size=1&type=1&ext=jpg")).code();
+    let placeholder =
+        client.post_form("/uploadFileInfo.icc", &format!("cid={cid}&name=a&size=1&type=1&ext=jpg")).code();
     let thumb = upload::upload(&client, &format!("id={id}"), &[file("thumb", Data::Bytes(b"t".to_vec()))]).code();
     for dir in [&catalog_dir, &thumb_dir] {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();

@@ -61,17 +61,24 @@ fn upload_file_info_registers_an_uploading_file_with_an_empty_placeholder() {
     client.login("terry", "123");
     let cid = root_catalog(&mut client);
     let memo = "m".repeat(1024);
-    let info = register(&mut client, cid, &format!(
-        "&statusForThumb=2&statusForScreen=3&createTime=1499000000.9&width=640&height=480&duration=2.5\
+    let info = register(
+        &mut client,
+        cid,
+        &format!(
+            "&statusForThumb=2&statusForScreen=3&createTime=1499000000.9&width=640&height=480&duration=2.5\
          &orientation=6&longitude=8.54&latitude=47.37&memo={memo}&helpInt=4&helpText=t"
-    ));
+        ),
+    );
     let id = info["id"].as_i64().unwrap();
     assert_eq!(info["name"], "clip.mov");
     assert_eq!((info["ext"].clone(), info["size"].clone(), info["type"].clone()), ("MOV".into(), 100.into(), 4.into()));
     assert_eq!((info["catalogId"].as_i64(), info["createTime"].as_i64()), (Some(cid), Some(1499000000)));
     assert_eq!((info["uploadingOriginSize"].as_i64(), info["uploadingThumbSize"].as_i64()), (Some(0), Some(0)));
     assert!(info.get("uploadingScreenSize").is_none(), "statusForScreen=3 becomes 0: {info}");
-    assert_eq!((info["width"].as_i64(), info["duration"].as_f64(), info["memo"].as_str()), (Some(640), Some(2.5), Some(&*memo)));
+    assert_eq!(
+        (info["width"].as_i64(), info["duration"].as_f64(), info["memo"].as_str()),
+        (Some(640), Some(2.5), Some(&*memo))
+    );
     assert!(info["uploadUserId"].as_i64().is_some() && info["uploadTime"].as_i64().is_some());
     for private in ["longitude", "latitude", "fileName", "statusForOrigin", "rootCatalogId"] {
         assert!(info.get(private).is_none(), "{private}");
@@ -82,11 +89,16 @@ fn upload_file_info_registers_an_uploading_file_with_an_empty_placeholder() {
     assert_eq!(path.parent(), Some(server.app_dir().join("terry").as_path()));
     let name = path.file_name().unwrap().to_str().unwrap().to_string();
     let (date, rest) = name.split_at(10);
-    assert!(date.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() }), "{name}");
+    assert!(
+        date.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() }),
+        "{name}"
+    );
     let n = rest.strip_prefix('_').and_then(|r| r.strip_suffix(".MOV")).unwrap_or_else(|| panic!("{name}"));
     assert!(n.parse::<u64>().is_ok_and(|n| n < 10_000_000_000), "{name}");
     let db = rusqlite::Connection::open(server.app_dir().join("dataManager.db")).unwrap();
-    let (lon, lat): (f64, f64) = db.query_row("SELECT longitude, latitude FROM Files WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (lon, lat): (f64, f64) = db
+        .query_row("SELECT longitude, latitude FROM Files WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
     assert_eq!((lon, lat), (8.54, 47.37), "D12");
     assert_eq!(uploading(&mut client).iter().map(|f| f["id"].as_i64().unwrap()).collect::<Vec<_>>(), [id]);
     assert!(!listed(&mut client, id), "files.icc hides it while uploading");
@@ -101,7 +113,9 @@ fn upload_file_info_checks_every_parameter_in_order() {
     client.login("terry", "123");
     let cid = root_catalog(&mut client);
     let long_name = "n".repeat(101);
-    let base = |cid: &str, name: &str, size: &str, kind: &str, ext: &str| format!("cid={cid}&name={name}&size={size}&type={kind}&ext={ext}");
+    let base = |cid: &str, name: &str, size: &str, kind: &str, ext: &str| {
+        format!("cid={cid}&name={name}&size={size}&type={kind}&ext={ext}")
+    };
     for (form, why) in [
         (base("x", "a", "1", "1", "jpg"), "cid"),
         ("name=a&size=1&type=1&ext=jpg".to_string(), "no cid"),
@@ -117,17 +131,31 @@ fn upload_file_info_checks_every_parameter_in_order() {
     }
     let mut anna = server.client();
     anna.login("anna", "456");
-    assert_eq!(anna.post_form("/uploadFileInfo.icc", &base(&cid.to_string(), "a", "1", "1", "jpg")).code(), -10003, "foreign catalog");
+    assert_eq!(
+        anna.post_form("/uploadFileInfo.icc", &base(&cid.to_string(), "a", "1", "1", "jpg")).code(),
+        -10003,
+        "foreign catalog"
+    );
     let name100 = "é".repeat(100);
-    let info = client.post_form("/uploadFileInfo.icc", &format!(
-        "{}&statusForThumb=x&statusForScreen=2&width=abc&createTime=nan&memo={}", base(&cid.to_string(), &name100, "-5", "16", ""), "m".repeat(1025)
-    )).data();
+    let info = client
+        .post_form(
+            "/uploadFileInfo.icc",
+            &format!(
+                "{}&statusForThumb=x&statusForScreen=2&width=abc&createTime=nan&memo={}",
+                base(&cid.to_string(), &name100, "-5", "16", ""),
+                "m".repeat(1025)
+            ),
+        )
+        .data();
     assert_eq!(info["name"].as_str().unwrap().chars().count(), 100);
     assert_eq!((info["ext"].as_str(), info["size"].as_i64()), (Some(""), Some(-5)));
     assert!(info.get("uploadingThumbSize").is_none() && info["uploadingScreenSize"] == 0, "{info}");
     assert!(info.get("width").is_none() && info.get("memo").is_none(), "invalid optionals are absent: {info}");
     assert!(info["createTime"].as_i64().unwrap() > 1_600_000_000, "an invalid time becomes now");
-    let json = client.post_json("/uploadFileInfo.icc", &format!(r#"{{"cid": {cid}, "name": "j.jpg", "size": 3, "type": 1, "ext": "jpg"}}"#));
+    let json = client.post_json(
+        "/uploadFileInfo.icc",
+        &format!(r#"{{"cid": {cid}, "name": "j.jpg", "size": 3, "type": 1, "ext": "jpg"}}"#),
+    );
     assert_eq!(json.data()["name"], "j.jpg");
 }
 
@@ -178,10 +206,17 @@ fn traversal_attempts_in_ext_and_name_never_create_anything_outside_the_catalog_
         ("x", "..%5C..%5Cy", "..\\..\\y"),
     ];
     for (name, ext, given) in attempts {
-        let info = client.post_form("/uploadFileInfo.icc", &format!("cid={cid}&name={name}&size=1&type=16&ext={ext}")).data();
+        let info =
+            client.post_form("/uploadFileInfo.icc", &format!("cid={cid}&name={name}&size=1&type=16&ext={ext}")).data();
         let (path, _) = stored(&server, info["id"].as_i64().unwrap());
         assert_eq!(path.parent(), Some(server.app_dir().join("terry").as_path()), "{name} {ext}");
-        assert!(path.file_name().unwrap().to_str().unwrap().bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)));
+        assert!(path
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)));
         assert_eq!(info["ext"], given, "ext is stored as given");
     }
     let created: Vec<_> = tree(server.app_dir()).into_iter().filter(|p| !before.contains(p)).collect();
@@ -202,7 +237,11 @@ fn origin_thumb_and_screen_land_in_their_targets_and_the_file_appears_once_none_
     let cid = root_catalog(&mut client);
     let id = register(&mut client, cid, "&statusForThumb=2&statusForScreen=2")["id"].as_i64().unwrap();
     let movie = generated(1, 0, 300_000);
-    let origin = upload(&client, &format!("id={id}&cm=sha1"), &[field("note", "hi"), file("origin", Data::Bytes(movie.clone()))]);
+    let origin = upload(
+        &client,
+        &format!("id={id}&cm=sha1"),
+        &[field("note", "hi"), file("origin", Data::Bytes(movie.clone()))],
+    );
     let data = origin.data();
     assert_eq!(data["check"], serde_json::json!({"origin": sha1_hex(&movie)}));
     assert_eq!(data["fileInfo"]["size"], 300_000, "size comes from the disk");
@@ -254,7 +293,12 @@ fn upload_file_refuses_bad_queries_foreign_ids_and_multipart_without_boundary() 
     assert_eq!(upload(&anna, &format!("id={id}"), &body).code(), -10003, "another user's file");
     let headers = [("Content-Type", "multipart/form-data")];
     assert_eq!(client.request("POST", &format!("/uploadFile.icc?id={id}"), &headers, b"--x\r\n").code(), -10003);
-    let malformed = client.request("POST", &format!("/uploadFile.icc?id={id}"), &[("Content-Type", "multipart/form-data; boundary=b")], b"garbage");
+    let malformed = client.request(
+        "POST",
+        &format!("/uploadFile.icc?id={id}"),
+        &[("Content-Type", "multipart/form-data; boundary=b")],
+        b"garbage",
+    );
     assert_eq!(malformed.code(), -10003);
     assert_eq!(stored(&server, id).1, [2, 0, 0]);
     assert_eq!(std::fs::metadata(stored(&server, id).0).unwrap().len(), 0, "nothing was written");
@@ -268,7 +312,12 @@ fn a_body_that_is_not_multipart_writes_nothing_and_succeeds() {
     let cid = root_catalog(&mut client);
     let info = register(&mut client, cid, "&lastModifyTime=1000");
     let id = info["id"].as_i64().unwrap();
-    let response = client.request("POST", &format!("/uploadFile.icc?id={id}&cm=sha1"), &[("Content-Type", "text/plain")], b"origin bytes?");
+    let response = client.request(
+        "POST",
+        &format!("/uploadFile.icc?id={id}&cm=sha1"),
+        &[("Content-Type", "text/plain")],
+        b"origin bytes?",
+    );
     let data = response.data();
     assert_eq!(data["check"], serde_json::json!({}));
     assert_eq!(data["fileInfo"], info, "nothing changed, not even lastModifyTime");
@@ -307,7 +356,10 @@ fn an_unknown_part_fails_and_leaves_the_parts_before_it_uploading() {
     assert_eq!(upload(&client, &format!("id={id}"), &parts).code(), -10003);
     assert_eq!(stored(&server, id).1, [2, 0, 0], "the touched origin is uploading again");
     assert_eq!(uploading(&mut client)[0]["uploadingOriginSize"], 4);
-    assert!(!thumb_path(&server, root_catalog(&mut client), &format!("thumb_{id}")).exists(), "parts after the failure are not read");
+    assert!(
+        !thumb_path(&server, root_catalog(&mut client), &format!("thumb_{id}")).exists(),
+        "parts after the failure are not read"
+    );
 }
 
 #[test]

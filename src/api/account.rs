@@ -1,7 +1,7 @@
 //! `/`, `login.icc`, `logout.icc`, `helpInfo.icc`, `updateHelpInfo.icc` (protocol §4.1–4.5).
 
 use super::context::Ctx;
-use super::context::{clear_session_cookie, set_session_cookie, session_token};
+use super::context::{clear_session_cookie, session_token, set_session_cookie};
 use super::envelope;
 use super::views;
 use crate::clock;

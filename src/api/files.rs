@@ -9,9 +9,9 @@ use super::views;
 use crate::db::{self, edits::FileEdit, files::Listing, files::Order};
 use crate::error::ApiError;
 use crate::fs::tree;
+use crate::http::params::Params;
 use crate::http::Reply;
 use crate::http::Request;
-use crate::http::params::Params;
 
 const DEFAULT_PER_PAGE: i64 = 100;
 
@@ -38,7 +38,9 @@ pub fn list(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
     let (files, total) = db::files::list(ctx.db, &ctx.app.listing_totals, &listing, file_info)?;
     let page_count = (total + per_page - 1) / per_page;
     let bytes = files.iter().map(|f| f.len() + 2).sum::<usize>() + 96;
-    Ok(envelope::data_object(bytes, |data| data.array("list", files).raw("page", &views::page_info(page_index, per_page, page_count))))
+    Ok(envelope::data_object(bytes, |data| {
+        data.array("list", files).raw("page", &views::page_info(page_index, per_page, page_count))
+    }))
 }
 
 pub fn uploading(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {

@@ -225,7 +225,11 @@ mod tests {
     fn objects_and_arrays_are_written_in_place_into_their_parent() {
         let text = JsonObject::new()
             .int("code", 0)
-            .object("data", |data| data.array("list", vec!["1".to_string(), string("x")]).array("none", Vec::new()).object("page", |p| p.int("n", 2)))
+            .object("data", |data| {
+                data.array("list", vec!["1".to_string(), string("x")])
+                    .array("none", Vec::new())
+                    .object("page", |p| p.int("n", 2))
+            })
             .finish();
         assert_eq!(text, r#"{"code": 0, "data": {"list": [1, "x"], "none": [], "page": {"n": 2}}}"#);
     }

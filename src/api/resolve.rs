@@ -20,9 +20,8 @@ pub struct ResolvedFile {
 
 /// Protocol §5.1 steps 3–6 (the session and the `id` parameter are checked by the caller).
 pub fn resolve_file(ctx: &Ctx, viewer: &Viewer, id: i64, media_only: bool) -> Result<ResolvedFile, ApiError> {
-    let row = db::files::by_id(ctx.db, id)?
-        .filter(|f| viewer.sees_root(f.root_catalog_id))
-        .ok_or(ApiError::NotFound)?;
+    let row =
+        db::files::by_id(ctx.db, id)?.filter(|f| viewer.sees_root(f.root_catalog_id)).ok_or(ApiError::NotFound)?;
     if media_only && !file_type::VISUAL.contains(&row.file_type) {
         return Err(ApiError::UnsupportedType);
     }
@@ -41,8 +40,7 @@ pub fn resolve_physical(ctx: &Ctx, row: FileRow) -> Result<ResolvedFile, ApiErro
 
 /// The FileInfo JSON of a row, measuring the upload targets only when a part is uploading.
 pub fn file_info(ctx: &Ctx, row: &FileRow) -> Result<String, ApiError> {
-    let uploading = [row.status_for_origin, row.status_for_thumb, row.status_for_screen]
-        .contains(&status::UPLOADING);
+    let uploading = [row.status_for_origin, row.status_for_thumb, row.status_for_screen].contains(&status::UPLOADING);
     let sizes = if uploading { upload_sizes(ctx, row)? } else { UploadSizes::default() };
     Ok(views::file_info(row, sizes))
 }

@@ -89,7 +89,12 @@ pub fn route(ctx: &mut Ctx, request: &mut Request) -> Reply {
         return Reply::Text { status: 200, body: "", content_type: "text/plain; charset=utf-8", allow };
     }
     if !endpoint.verbs.allows(request.method()) {
-        return Reply::Text { status: 405, body: "Method Not Allowed", content_type: "text/plain; charset=utf-8", allow };
+        return Reply::Text {
+            status: 405,
+            body: "Method Not Allowed",
+            content_type: "text/plain; charset=utf-8",
+            allow,
+        };
     }
     (endpoint.handler)(ctx, request).unwrap_or_else(|error| envelope::error(error, endpoint.surface))
 }

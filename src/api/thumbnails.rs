@@ -39,7 +39,13 @@ pub fn thumbnail(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError
 }
 
 /// Rows (a)–(c) of the table for a server-built level.
-fn serve_or_build(ctx: &mut Ctx, request: &Request, file: &ResolvedFile, cache: &Path, level: Level) -> Result<Reply, ApiError> {
+fn serve_or_build(
+    ctx: &mut Ctx,
+    request: &Request,
+    file: &ResolvedFile,
+    cache: &Path,
+    level: Level,
+) -> Result<Reply, ApiError> {
     if let Ok(reply) = send_thumbnail(cache, request) {
         return Ok(reply);
     }

@@ -72,7 +72,9 @@ impl UploadQuery {
 pub fn upload_file(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
     let viewer = ctx.authenticate(request)?;
     let query = UploadQuery::parse(&request.query_params())?;
-    let row = db::files::by_id(ctx.db, query.id)?.filter(|f| viewer.sees_root(f.root_catalog_id)).ok_or(ApiError::InvalidParameter)?;
+    let row = db::files::by_id(ctx.db, query.id)?
+        .filter(|f| viewer.sees_root(f.root_catalog_id))
+        .ok_or(ApiError::InvalidParameter)?;
     let boundary = multipart_boundary(request)?;
     let Some(_lock) = ctx.app.uploads.try_lock(row.id) else {
         log::info!("upload of file {} refused: another upload to it is running", row.id);
@@ -82,7 +84,8 @@ pub fn upload_file(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiErr
     let outcome = match boundary {
         None => Outcome::default(),
         Some(boundary) => {
-            let plan = Plan { targets: record::targets(ctx.db, thumbs, &row)?, begins: query.begins, check: query.check };
+            let plan =
+                Plan { targets: record::targets(ctx.db, thumbs, &row)?, begins: query.begins, check: query.check };
             let conn = &*ctx.db;
             let mut parts = MultipartReader::new(request.body(), &boundary);
             receive::receive(&mut parts, &plan, &mut |part| record::mark_uploading(conn, row.id, part))

@@ -3,10 +3,10 @@
 //! sizes on disk, which the caller passes in.
 
 use super::json::JsonObject;
-use crate::db::HelpInfo;
 use crate::db::catalogs::CatalogWithCounts;
 use crate::db::files::FileRow;
 use crate::db::users::User;
+use crate::db::HelpInfo;
 use crate::model::status;
 
 pub fn user_info(user: &User) -> String {
@@ -83,9 +83,5 @@ pub fn help_info(info: &HelpInfo) -> String {
 }
 
 pub fn page_info(page_index: i64, max_per_page: i64, page_count: i64) -> String {
-    JsonObject::new()
-        .int("pageIndex", page_index)
-        .int("maxPerPage", max_per_page)
-        .int("pageCount", page_count)
-        .finish()
+    JsonObject::new().int("pageIndex", page_index).int("maxPerPage", max_per_page).int("pageCount", page_count).finish()
 }

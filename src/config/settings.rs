@@ -12,18 +12,11 @@ pub const DATABASE_FILE: &str = "dataManager.db";
 pub const SCAN_CONFIG_FILE: &str = "scanDiskConfig.json";
 
 /// The numeric settings with their defaults, in the order the protocol lists them.
-pub const NUMERIC_KEYS: [(&str, i64); 4] = [
-    ("shareUrlThreshold", 1000),
-    ("shareUrlTimeout", 1800),
-    ("onlineThreshold", 100),
-    ("onlineTimeout", 3600),
-];
+pub const NUMERIC_KEYS: [(&str, i64); 4] =
+    [("shareUrlThreshold", 1000), ("shareUrlTimeout", 1800), ("onlineThreshold", 100), ("onlineTimeout", 3600)];
 /// The path settings with their defaults relative to APPDIR.
-pub const PATH_KEYS: [(&str, &str); 3] = [
-    ("logFileName", "building/appLog.log"),
-    ("thumbPath", "building/thumbs"),
-    ("defaultUserPath", "building/users"),
-];
+pub const PATH_KEYS: [(&str, &str); 3] =
+    [("logFileName", "building/appLog.log"), ("thumbPath", "building/thumbs"), ("defaultUserPath", "building/users")];
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -173,7 +166,8 @@ mod tests {
 
     #[test]
     fn numeric_strings_are_accepted_and_garbage_falls_back() {
-        let config = load_with(r#"{"onlineThreshold": "500", "onlineTimeout": "x", "shareUrlTimeout": 60.9, "typo": 1}"#);
+        let config =
+            load_with(r#"{"onlineThreshold": "500", "onlineTimeout": "x", "shareUrlTimeout": 60.9, "typo": 1}"#);
         assert_eq!(config.warnings.len(), 2, "{:?}", config.warnings);
         assert!(config.warnings.iter().any(|w| w.contains("onlineTimeout is not a number")));
         assert!(config.warnings.iter().any(|w| w.contains("unknown setting \"typo\"")));

@@ -41,7 +41,8 @@ pub struct CatalogWithCounts {
     pub file_count: i64,
 }
 
-pub(crate) const COLUMNS: &str = "id, path, rootId, parentId, name, createTime, lastModifyTime, memo, helpInt, helpText";
+pub(crate) const COLUMNS: &str =
+    "id, path, rootId, parentId, name, createTime, lastModifyTime, memo, helpInt, helpText";
 
 pub(crate) fn from_row(row: &Row) -> rusqlite::Result<Catalog> {
     Ok(Catalog {
@@ -137,7 +138,8 @@ pub fn update_help_info(conn: &Connection, id: i64, update: &HelpUpdate, now: i6
 /// Merges root `root_id` into the tree of catalog `parent` (scanner, protocol §7.3 step 5).
 pub fn merge_root_into(conn: &Connection, root_id: i64, parent: &Catalog) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE Catalog SET parentId = ?2 WHERE id = ?1")?.execute(params![root_id, parent.id])?;
-    conn.prepare_cached("UPDATE Catalog SET rootId = ?2 WHERE rootId = ?1")?.execute(params![root_id, parent.root_id])?;
+    conn.prepare_cached("UPDATE Catalog SET rootId = ?2 WHERE rootId = ?1")?
+        .execute(params![root_id, parent.root_id])?;
     conn.prepare_cached("UPDATE Files SET rootCatalogId = ?2 WHERE rootCatalogId = ?1")?
         .execute(params![root_id, parent.root_id])?;
     Ok(())

@@ -99,8 +99,10 @@ pub fn subtree(conn: &Connection, id: i64) -> rusqlite::Result<Vec<i64>> {
 
 /// Gives catalog `id`, its logical descendants and the files logically in them the root `root_id`.
 pub fn move_subtree_to_root(conn: &Connection, id: i64, root_id: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached(&format!("{SUBTREE} UPDATE Files SET rootCatalogId = ?2 WHERE catalogId IN (SELECT id FROM sub)"))?
-        .execute(params![id, root_id])?;
+    conn.prepare_cached(&format!(
+        "{SUBTREE} UPDATE Files SET rootCatalogId = ?2 WHERE catalogId IN (SELECT id FROM sub)"
+    ))?
+    .execute(params![id, root_id])?;
     conn.prepare_cached(&format!("{SUBTREE} UPDATE Catalog SET rootId = ?2 WHERE id IN (SELECT id FROM sub)"))?
         .execute(params![id, root_id])?;
     Ok(())
@@ -141,7 +143,13 @@ pub fn files_stored_in(conn: &Connection, real_catalog_id: i64) -> rusqlite::Res
 
 /// A file physically moved to `file_name` in catalog `real_catalog_id`; a NULL display name
 /// becomes the old file name, so the client sees no change (protocol §4.8 step 3).
-pub fn relocate_file(conn: &Connection, id: i64, real_catalog_id: i64, file_name: &str, old_file_name: &str) -> rusqlite::Result<()> {
+pub fn relocate_file(
+    conn: &Connection,
+    id: i64,
+    real_catalog_id: i64,
+    file_name: &str,
+    old_file_name: &str,
+) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE Files SET realCatalogId = ?2, fileName = ?3, name = coalesce(name, ?4) WHERE id = ?1")?
         .execute(params![id, real_catalog_id, file_name, old_file_name])?;
     Ok(())

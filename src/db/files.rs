@@ -8,7 +8,6 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FileRow {
     pub id: i64,
@@ -192,12 +191,18 @@ impl ListingTotals {
 /// The files a listing may show: none with a part still uploading (2 is `status::UPLOADING`).
 /// `files_listed_by_root` in schema.sql is a partial index on exactly this condition; the two
 /// must stay word for word alike, so the value is written out here.
-const LISTED: &str = "coalesce(statusForOrigin, 0) != 2 AND coalesce(statusForThumb, 0) != 2 AND coalesce(statusForScreen, 0) != 2";
+const LISTED: &str =
+    "coalesce(statusForOrigin, 0) != 2 AND coalesce(statusForThumb, 0) != 2 AND coalesce(statusForScreen, 0) != 2";
 
 /// One page of files matching `listing`, each passed through `each` as it is read, and the
 /// total number of matches. Only what `each` makes is kept: a vector of a large page of
 /// `FileRow`s would be a block big enough for musl to map and unmap it for every page.
-pub fn list<T>(conn: &Connection, totals: &ListingTotals, listing: &Listing, mut each: impl FnMut(&FileRow) -> T) -> rusqlite::Result<(Vec<T>, i64)> {
+pub fn list<T>(
+    conn: &Connection,
+    totals: &ListingTotals,
+    listing: &Listing,
+    mut each: impl FnMut(&FileRow) -> T,
+) -> rusqlite::Result<(Vec<T>, i64)> {
     if listing.roots.is_empty() {
         return Ok((Vec::new(), 0));
     }
@@ -276,8 +281,18 @@ pub fn insert_scanned(conn: &Connection, f: &ScannedFile) -> rusqlite::Result<i6
          orientation) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, 0, 0, 0, ?12)",
     )?
     .execute(params![
-        f.root_id, f.catalog_id, f.file_name, f.ext, f.create_time, f.now, f.size, f.file_type, f.duration,
-        f.width, f.height, f.orientation
+        f.root_id,
+        f.catalog_id,
+        f.file_name,
+        f.ext,
+        f.create_time,
+        f.now,
+        f.size,
+        f.file_type,
+        f.duration,
+        f.width,
+        f.height,
+        f.orientation
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -315,14 +330,27 @@ mod tests {
         let mut stmt = conn.prepare(&page_sql(&filter, listing.order)).unwrap();
         let values = values.iter().chain([&listing.limit, &listing.offset]);
         let rows = stmt.query_map(params_from_iter(values), |_| Ok(())).unwrap().count();
-        (stmt.get_status(StatementStatus::Sort), stmt.get_status(StatementStatus::FullscanStep), rows, stmt.get_status(StatementStatus::VmStep))
+        (
+            stmt.get_status(StatementStatus::Sort),
+            stmt.get_status(StatementStatus::FullscanStep),
+            rows,
+            stmt.get_status(StatementStatus::VmStep),
+        )
     }
 
     #[test]
     fn a_page_of_one_root_skips_earlier_pages_in_the_index_without_sorting_or_scanning() {
         let (_dir, conn) = tied_library();
         crate::db::refresh_statistics(&conn).unwrap();
-        let page = |offset| Listing { roots: vec![1], catalog_ids: None, types: None, uploaded_by: None, order: Order::Id, offset, limit: 1 };
+        let page = |offset| Listing {
+            roots: vec![1],
+            catalog_ids: None,
+            types: None,
+            uploaded_by: None,
+            order: Order::Id,
+            offset,
+            limit: 1,
+        };
         let (first, late) = (page_work(&conn, &page(0)), page_work(&conn, &page(280)));
         assert_eq!((first.0, first.1, first.2), (0, 0, 1), "(sorts, full-scan steps, rows)");
         assert_eq!((late.0, late.1, late.2), (0, 0, 1), "(sorts, full-scan steps, rows)");
@@ -340,8 +368,20 @@ mod tests {
         let conn = crate::db::open_and_prepare(&dir.path().join("t.db")).unwrap();
         for i in 0..600 {
             let name = format!("{i}.jpg");
-            let file = ScannedFile { root_id: 1 + i % 2, catalog_id: 1, file_name: &name, ext: "jpg", size: 1, create_time: i / 100, now: 0,
-                file_type: 1, duration: None, width: Some(640), height: Some(480), orientation: None };
+            let file = ScannedFile {
+                root_id: 1 + i % 2,
+                catalog_id: 1,
+                file_name: &name,
+                ext: "jpg",
+                size: 1,
+                create_time: i / 100,
+                now: 0,
+                file_type: 1,
+                duration: None,
+                width: Some(640),
+                height: Some(480),
+                orientation: None,
+            };
             insert_scanned(&conn, &file).unwrap();
         }
         (dir, conn)
@@ -350,12 +390,24 @@ mod tests {
     #[test]
     fn with_statistics_no_order_sorts_whole_roots_for_a_page() {
         let (_dir, conn) = tied_library();
-        let listing = |order| Listing { roots: vec![1, 2], catalog_ids: None, types: None, uploaded_by: None, order, offset: 200, limit: 100 };
+        let listing = |order| Listing {
+            roots: vec![1, 2],
+            catalog_ids: None,
+            types: None,
+            uploaded_by: None,
+            order,
+            offset: 200,
+            limit: 100,
+        };
         let sorts = |order| page_work(&conn, &listing(order)).0;
         assert!(sorts(Order::Id) > 0, "without statistics the planner sorts (and the counter sees it)");
         crate::db::refresh_statistics(&conn).unwrap();
-        let stat4: i64 = conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat4'", [], |r| r.get(0)).unwrap();
-        assert_eq!(stat4, 0, "SQLite is built without STAT4 (.cargo/config.toml): its samples cost every connection memory");
+        let stat4: i64 =
+            conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat4'", [], |r| r.get(0)).unwrap();
+        assert_eq!(
+            stat4, 0,
+            "SQLite is built without STAT4 (.cargo/config.toml): its samples cost every connection memory"
+        );
         for sort in [0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5] {
             let order = Order::from_sort(sort).unwrap();
             assert_eq!(sorts(order), 0, "sort {sort} sorted");
@@ -368,9 +420,18 @@ mod tests {
         let (_dir, conn) = tied_library();
         crate::db::refresh_statistics(&conn).unwrap();
         let totals = ListingTotals::default();
-        let listing = Listing { roots: vec![1, 2], catalog_ids: None, types: None, uploaded_by: None, order: Order::CreateTime(false), offset: 90, limit: 20 };
+        let listing = Listing {
+            roots: vec![1, 2],
+            catalog_ids: None,
+            types: None,
+            uploaded_by: None,
+            order: Order::CreateTime(false),
+            offset: 90,
+            limit: 20,
+        };
         let (got, total) = list(&conn, &totals, &listing, |r| (r.create_time, r.id)).unwrap();
-        let want: Vec<(Option<i64>, i64)> = (591..=600).map(|id| (Some(5), id)).chain((401..=410).map(|id| (Some(4), id))).collect();
+        let want: Vec<(Option<i64>, i64)> =
+            (591..=600).map(|id| (Some(5), id)).chain((401..=410).map(|id| (Some(4), id))).collect();
         assert_eq!((got, total), (want, 600));
     }
 }

@@ -36,8 +36,7 @@ pub fn adopt(conn: &mut Connection) -> rusqlite::Result<()> {
 }
 
 fn table_sql(tx: &Transaction, table: &str) -> rusqlite::Result<Option<String>> {
-    tx.query_row("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1", [table], |r| r.get(0))
-        .optional()
+    tx.query_row("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1", [table], |r| r.get(0)).optional()
 }
 
 /// True when the column's declaration in a CREATE TABLE statement carries COLLATE NOCASE.
@@ -53,9 +52,8 @@ fn has_nocase(create_sql: &str, column: &str) -> bool {
 
 /// Recreates `table` with our schema, copying the shared columns with their ids.
 fn rebuild(tx: &Transaction, table: &str, columns: &str) -> rusqlite::Result<()> {
-    let sequence: Option<i64> = tx
-        .query_row("SELECT seq FROM sqlite_sequence WHERE name = ?1", [table], |r| r.get(0))
-        .optional()?;
+    let sequence: Option<i64> =
+        tx.query_row("SELECT seq FROM sqlite_sequence WHERE name = ?1", [table], |r| r.get(0)).optional()?;
     let old = format!("{table}_iSyncServer");
     tx.execute_batch(&format!("ALTER TABLE \"{table}\" RENAME TO \"{old}\""))?;
     tx.execute_batch(super::SCHEMA)?; // creates the new table; indices are re-run after the drop
@@ -92,7 +90,8 @@ mod tests {
 
     #[test]
     fn nocase_is_found_only_on_the_named_column() {
-        let sql = "Create Table x(id integer, path varchar(200) collate nocase UNIQUE, name varchar(100) collate nocase)";
+        let sql =
+            "Create Table x(id integer, path varchar(200) collate nocase UNIQUE, name varchar(100) collate nocase)";
         assert!(has_nocase(sql, "path"));
         assert!(!has_nocase("create table x(path text unique, name text collate nocase)", "path"));
     }

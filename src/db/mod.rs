@@ -114,7 +114,9 @@ pub(crate) fn int_at(row: &rusqlite::Row, index: usize) -> Option<i64> {
     match row.get_ref(index).ok()? {
         ValueRef::Integer(i) => Some(i),
         ValueRef::Real(f) if f.is_finite() && f.abs() < 9.2e18 => Some(f.trunc() as i64),
-        ValueRef::Text(t) => std::str::from_utf8(t).ok()?.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| f.trunc() as i64),
+        ValueRef::Text(t) => {
+            std::str::from_utf8(t).ok()?.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| f.trunc() as i64)
+        }
         _ => None,
     }
 }

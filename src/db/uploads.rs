@@ -37,9 +37,29 @@ pub fn insert(conn: &Connection, f: &NewUpload) -> rusqlite::Result<i64> {
          ?21, ?22, ?23)",
     )?
     .execute(params![
-        f.upload_user_id, f.root_catalog_id, f.catalog_id, f.file_name, f.name, f.ext, f.size, f.file_type,
-        f.status_for_thumb, f.status_for_screen, f.create_time, f.upload_time, f.import_time, f.last_modify_time,
-        d.duration, d.width, d.height, d.orientation, d.longitude, d.latitude, d.memo, d.help_int, d.help_text
+        f.upload_user_id,
+        f.root_catalog_id,
+        f.catalog_id,
+        f.file_name,
+        f.name,
+        f.ext,
+        f.size,
+        f.file_type,
+        f.status_for_thumb,
+        f.status_for_screen,
+        f.create_time,
+        f.upload_time,
+        f.import_time,
+        f.last_modify_time,
+        d.duration,
+        d.width,
+        d.height,
+        d.orientation,
+        d.longitude,
+        d.latitude,
+        d.memo,
+        d.help_int,
+        d.help_text
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -101,8 +121,15 @@ mod tests {
     #[test]
     fn an_upload_row_starts_with_the_origin_uploading_and_keeps_client_values() {
         let (_dir, conn) = database();
-        let new = NewUpload { catalog_id: 4, file_name: "x.mp4".into(), ext: "../MP4".into(), status_for_thumb: 2,
-            size: 10, details: Details { longitude: Some(8.5), ..Details::default() }, ..NewUpload::default() };
+        let new = NewUpload {
+            catalog_id: 4,
+            file_name: "x.mp4".into(),
+            ext: "../MP4".into(),
+            status_for_thumb: 2,
+            size: 10,
+            details: Details { longitude: Some(8.5), ..Details::default() },
+            ..NewUpload::default()
+        };
         let id = insert(&conn, &new).unwrap();
         let row = crate::db::files::by_id(&conn, id).unwrap().unwrap();
         assert_eq!((row.status_for_origin, row.status_for_thumb, row.status_for_screen), (2, 2, 0));

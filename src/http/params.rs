@@ -140,7 +140,6 @@ pub fn parse_urlencoded(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,7 +225,10 @@ mod tests {
     #[test]
     fn file_types_are_the_five_single_values_and_thumb_statuses_are_2_or_0() {
         let p = pairs("a=4&b=3&c=16&d=x&s=2&t=1&u=3&v=-7&w=two");
-        assert_eq!((p.file_type("a"), p.file_type("b"), p.file_type("c"), p.file_type("d")), (Some(4), None, Some(16), None));
+        assert_eq!(
+            (p.file_type("a"), p.file_type("b"), p.file_type("c"), p.file_type("d")),
+            (Some(4), None, Some(16), None)
+        );
         assert_eq!((p.thumb_status("s"), p.thumb_status("t"), p.thumb_status("u")), (Some(2), Some(0), Some(0)));
         assert_eq!((p.thumb_status("v"), p.thumb_status("w"), p.thumb_status("none")), (Some(0), None, None));
     }

@@ -63,9 +63,20 @@ mod tests {
 
     #[test]
     fn absent_or_malformed_headers_mean_the_whole_file() {
-        for header in [None, Some(""), Some("bytes"), Some("bytes=abc"), Some("items=0-1"),
-                       Some("bytes=0-1,3-4"), Some("bytes=5-1"), Some("bytes=-"), Some("bytes=+1-2"),
-                       Some("bytes=1-2-3"), Some("bytes=٣-4"), Some("bytes=99999999999999999999999-")] {
+        for header in [
+            None,
+            Some(""),
+            Some("bytes"),
+            Some("bytes=abc"),
+            Some("items=0-1"),
+            Some("bytes=0-1,3-4"),
+            Some("bytes=5-1"),
+            Some("bytes=-"),
+            Some("bytes=+1-2"),
+            Some("bytes=1-2-3"),
+            Some("bytes=٣-4"),
+            Some("bytes=99999999999999999999999-"),
+        ] {
             assert_eq!(window(header, 100), Window::Whole, "{header:?}");
         }
     }

@@ -11,10 +11,10 @@
 use super::range::{self, Window};
 use super::{body_block, sendfile, sys};
 use crate::clock;
-use tiny_http::{Header, StatusCode};
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
+use tiny_http::{Header, StatusCode};
 
 /// Seconds a client may cache a file (the original's 12 hours).
 const CACHE_SECONDS: i64 = 43_200;
@@ -64,7 +64,8 @@ impl FileStream {
             return out.flush();
         }
         // Only worth the search through the descriptors for more than a few rounds of copying.
-        let socket = peer.filter(|_| self.len >= SENDFILE_FROM).and_then(|peer| sys::connection_socket(local_port, peer));
+        let socket =
+            peer.filter(|_| self.len >= SENDFILE_FROM).and_then(|peer| sys::connection_socket(local_port, peer));
         if let Some(socket) = socket {
             sendfile::cork(socket, true);
             out.flush()?; // the head goes out before the body, which passes the writer by
@@ -166,9 +167,8 @@ impl Reply {
 }
 
 fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap_or_else(|_| {
-        Header::from_bytes(&b"X-Invalid-Header"[..], &b"1"[..]).expect("static header is valid")
-    })
+    Header::from_bytes(name.as_bytes(), value.as_bytes())
+        .unwrap_or_else(|_| Header::from_bytes(&b"X-Invalid-Header"[..], &b"1"[..]).expect("static header is valid"))
 }
 
 /// A body sent from memory. Dropped once tiny_http has written it, in the worker that sent it,

@@ -68,6 +68,9 @@ mod tests {
         let mut received = Vec::new();
         client.read_to_end(&mut received).unwrap();
         assert_eq!(received.len(), 250_005);
-        assert!(received.iter().enumerate().all(|(i, &b)| b == (if i < 250_000 { 1000 + i } else { 299_995 + i - 250_000 } % 256) as u8));
+        assert!(received
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| b == (if i < 250_000 { 1000 + i } else { 299_995 + i - 250_000 } % 256) as u8));
     }
 }

@@ -21,9 +21,10 @@ pub fn setsockopt<T>(fd: libc::c_int, level: libc::c_int, name: libc::c_int, val
 /// The descriptor of the TCP connection from `peer` to our `local_port`, if there is one.
 pub fn connection_socket(local_port: u16, peer: SocketAddr) -> Option<RawFd> {
     let entries = std::fs::read_dir("/proc/self/fd").ok()?;
-    entries
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<RawFd>().ok())
-        .find(|&fd| socket_addr(fd, libc::getsockname).is_some_and(|local| local.port() == local_port) && socket_addr(fd, libc::getpeername) == Some(peer))
+    entries.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<RawFd>().ok()).find(|&fd| {
+        socket_addr(fd, libc::getsockname).is_some_and(|local| local.port() == local_port)
+            && socket_addr(fd, libc::getpeername) == Some(peer)
+    })
 }
 
 type NameFn = unsafe extern "C" fn(libc::c_int, *mut libc::sockaddr, *mut libc::socklen_t) -> libc::c_int;
@@ -49,7 +50,12 @@ fn socket_addr(fd: RawFd, name: NameFn) -> Option<SocketAddr> {
             // SAFETY: the family says the storage holds a sockaddr_in6.
             let v6 = unsafe { *(&raw const storage).cast::<libc::sockaddr_in6>() };
             let ip = std::net::Ipv6Addr::from(v6.sin6_addr.s6_addr);
-            Some(SocketAddr::V6(std::net::SocketAddrV6::new(ip, u16::from_be(v6.sin6_port), v6.sin6_flowinfo, v6.sin6_scope_id)))
+            Some(SocketAddr::V6(std::net::SocketAddrV6::new(
+                ip,
+                u16::from_be(v6.sin6_port),
+                v6.sin6_flowinfo,
+                v6.sin6_scope_id,
+            )))
         }
         _ => None,
     }

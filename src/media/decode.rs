@@ -36,10 +36,7 @@ pub(crate) fn open(src: &Path) -> Result<(BufReader<File>, Kind), ThumbError> {
 }
 
 /// Stored pixel dimensions from the header of an [`open`]ed file.
-pub(crate) fn dimensions(
-    mut reader: BufReader<File>,
-    kind: Kind,
-) -> Result<(u32, u32), ThumbError> {
+pub(crate) fn dimensions(mut reader: BufReader<File>, kind: Kind) -> Result<(u32, u32), ThumbError> {
     match kind {
         Kind::Jpeg => {
             let info = jpeg_info(&mut jpeg_decoder::Decoder::new(reader))?;
@@ -65,10 +62,7 @@ fn be32(b: &[u8]) -> u32 {
 fn header(reader: &mut BufReader<File>, n: usize) -> Result<&[u8], ThumbError> {
     let buf = reader.fill_buf().map_err(ThumbError::Io)?;
     if buf.len() < n {
-        return Err(ThumbError::Decode(format!(
-            "file too short ({} bytes)",
-            buf.len()
-        )));
+        return Err(ThumbError::Decode(format!("file too short ({} bytes)", buf.len())));
     }
     Ok(&buf[..n])
 }
@@ -154,11 +148,7 @@ pub(crate) fn peak_memory(
 /// Smallest DCT scale (1/8, 1/4, 1/2, 1) whose output is ≥ the stored-orientation target.
 fn dct_scaled_size(w: usize, h: usize, tw: usize, th: usize) -> (usize, usize) {
     let scaled = |len: usize, k: usize| (len * k).div_ceil(8);
-    [1, 2, 4, 8]
-        .iter()
-        .map(|&k| (scaled(w, k), scaled(h, k)))
-        .find(|&(sw, sh)| sw >= tw && sh >= th)
-        .unwrap_or((w, h))
+    [1, 2, 4, 8].iter().map(|&k| (scaled(w, k), scaled(h, k))).find(|&(sw, sh)| sw >= tw && sh >= th).unwrap_or((w, h))
 }
 
 /// Decodes at the cheapest DCT scale that still covers the target.
@@ -178,22 +168,15 @@ pub(crate) fn decode_jpeg(
     let req = |v: usize| u16::try_from(v).unwrap_or(u16::MAX);
     let (mut dw, mut dh) = (info.width, info.height);
     if info.coding_process != jpeg_decoder::CodingProcess::Lossless {
-        (dw, dh) = if w >= h {
-            dec.scale(req(want_w), u16::MAX)
-        } else {
-            dec.scale(u16::MAX, req(want_h))
-        }
-        .map_err(jpeg_err)?;
+        (dw, dh) = if w >= h { dec.scale(req(want_w), u16::MAX) } else { dec.scale(u16::MAX, req(want_h)) }
+            .map_err(jpeg_err)?;
         if usize::from(dw) < tw || usize::from(dh) < th {
             (dw, dh) = dec.scale(u16::MAX, u16::MAX).map_err(jpeg_err)?;
         }
     }
     log::debug!("JPEG {w}x{h} decoded at {dw}x{dh} for {tw}x{th}");
     let raw = dec.decode().map_err(jpeg_err)?;
-    let format = dec
-        .info()
-        .map(|i| i.pixel_format)
-        .unwrap_or(info.pixel_format);
+    let format = dec.info().map(|i| i.pixel_format).unwrap_or(info.pixel_format);
     jpeg_to_rgb(raw, usize::from(dw), usize::from(dh), format)
 }
 
@@ -219,12 +202,7 @@ impl<R: Read> Read for ByteReader<R> {
 }
 
 /// Converts jpeg-decoder output (L8, L16, RGB24, CMYK32) to packed RGB.
-fn jpeg_to_rgb(
-    raw: Vec<u8>,
-    w: usize,
-    h: usize,
-    format: jpeg_decoder::PixelFormat,
-) -> Result<Pixels, ThumbError> {
+fn jpeg_to_rgb(raw: Vec<u8>, w: usize, h: usize, format: jpeg_decoder::PixelFormat) -> Result<Pixels, ThumbError> {
     use jpeg_decoder::PixelFormat as F;
     let n = w * h;
     if raw.len() != n * format.pixel_bytes() {
@@ -240,21 +218,14 @@ fn jpeg_to_rgb(
         F::L16 => l16_to_rgb(&raw),
         F::CMYK32 => raw.chunks_exact(4).flat_map(cmyk_to_rgb).collect(),
     };
-    Ok(Pixels {
-        width: w,
-        height: h,
-        channels: 3,
-        data,
-    })
+    Ok(Pixels { width: w, height: h, channels: 3, data })
 }
 
 /// Native-endian 9..16-bit grey samples to 8-bit RGB. The precision is not
 /// exposed by the decoder, so the top 8 significant bits of the largest sample
 /// are kept (12-bit data maps to the full 8-bit range).
 fn l16_to_rgb(raw: &[u8]) -> Vec<u8> {
-    let samples = raw
-        .chunks_exact(2)
-        .map(|b| u16::from_ne_bytes([b[0], b[1]]));
+    let samples = raw.chunks_exact(2).map(|b| u16::from_ne_bytes([b[0], b[1]]));
     let max = samples.clone().max().unwrap_or(0);
     let shift = (16 - max.leading_zeros()).saturating_sub(8);
     samples
@@ -273,42 +244,19 @@ fn cmyk_to_rgb(p: &[u8]) -> [u8; 3] {
 }
 
 /// PNG/GIF via the `image` crate (first frame), with an allocation limit.
-pub(crate) fn decode_with_image(
-    reader: BufReader<File>,
-    kind: Kind,
-) -> Result<(Pixels, ThumbFormat), ThumbError> {
-    let fmt = if kind == Kind::Gif {
-        image::ImageFormat::Gif
-    } else {
-        image::ImageFormat::Png
-    };
+pub(crate) fn decode_with_image(reader: BufReader<File>, kind: Kind) -> Result<(Pixels, ThumbFormat), ThumbError> {
+    let fmt = if kind == Kind::Gif { image::ImageFormat::Gif } else { image::ImageFormat::Png };
     let mut r = image::ImageReader::with_format(reader, fmt);
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(MAX_ALLOC);
     r.limits(limits);
     let img = r.decode().map_err(image_err)?;
-    let png_out =
-        matches!(kind, Kind::Gif | Kind::Png { palette: true }) || img.color().has_alpha();
+    let png_out = matches!(kind, Kind::Gif | Kind::Png { palette: true }) || img.color().has_alpha();
     let (w, h) = (img.width() as usize, img.height() as usize);
-    let (channels, data) = if img.color().has_alpha() {
-        (4, img.into_rgba8().into_raw())
-    } else {
-        (3, img.into_rgb8().into_raw())
-    };
-    let format = if png_out {
-        ThumbFormat::Png
-    } else {
-        ThumbFormat::Jpeg
-    };
-    Ok((
-        Pixels {
-            width: w,
-            height: h,
-            channels,
-            data,
-        },
-        format,
-    ))
+    let (channels, data) =
+        if img.color().has_alpha() { (4, img.into_rgba8().into_raw()) } else { (3, img.into_rgb8().into_raw()) };
+    let format = if png_out { ThumbFormat::Png } else { ThumbFormat::Jpeg };
+    Ok((Pixels { width: w, height: h, channels, data }, format))
 }
 
 fn image_err(e: ImageError) -> ThumbError {
@@ -341,14 +289,8 @@ mod tests {
 
     #[test]
     fn twelve_bit_grey_samples_scale_to_the_full_eight_bit_range() {
-        let raw: Vec<u8> = [0u16, 2048, 4095]
-            .iter()
-            .flat_map(|v| v.to_ne_bytes())
-            .collect();
-        assert_eq!(
-            l16_to_rgb(&raw),
-            vec![0, 0, 0, 128, 128, 128, 255, 255, 255]
-        );
+        let raw: Vec<u8> = [0u16, 2048, 4095].iter().flat_map(|v| v.to_ne_bytes()).collect();
+        assert_eq!(l16_to_rgb(&raw), vec![0, 0, 0, 128, 128, 128, 255, 255, 255]);
     }
 
     #[test]

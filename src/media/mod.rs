@@ -2,10 +2,10 @@
 //! content types (`kind`), metadata probing from file headers (`probe`), decoding and resizing
 //! for thumbnails (`thumbnail`), and the one ffmpeg wrapper for video frames (`video_frame`).
 
+mod decode;
 pub mod kind;
 pub mod probe;
-mod sniff;
-mod decode;
 mod resize;
+mod sniff;
 pub mod thumbnail;
 pub mod video_frame;

@@ -50,16 +50,8 @@ const MAX_CHUNKS: usize = 4096;
 pub fn probe(path: &Path) -> io::Result<MediaInfo> {
     let file = File::open(path)?;
     let len = file.metadata()?.len();
-    let mut inp = Input {
-        reader: BufReader::new(file),
-        pos: 0,
-        len,
-    };
-    let ext = path
-        .extension()
-        .and_then(OsStr::to_str)
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
+    let mut inp = Input { reader: BufReader::new(file), pos: 0, len };
+    let ext = path.extension().and_then(OsStr::to_str).map(str::to_ascii_lowercase).unwrap_or_default();
     let head = inp.read_at(0, HEAD_LEN)?;
     let info = match sniff(&head, &ext) {
         Some(format) => parse(format, &mut inp, &ext)?,
@@ -104,22 +96,12 @@ fn parse(format: Format, inp: &mut Input, ext: &str) -> io::Result<Option<MediaI
 
 impl MediaInfo {
     fn new(file_type: i64) -> Self {
-        MediaInfo {
-            file_type,
-            width: None,
-            height: None,
-            orientation: None,
-            duration: None,
-        }
+        MediaInfo { file_type, width: None, height: None, orientation: None, duration: None }
     }
 
     /// A result with a size; a zero or absurd dimension leaves both unknown.
     fn sized(file_type: i64, width: u64, height: u64) -> Self {
-        let dim = |v: u64| {
-            i64::try_from(v)
-                .ok()
-                .filter(|v| (1..=i64::from(u32::MAX)).contains(v))
-        };
+        let dim = |v: u64| i64::try_from(v).ok().filter(|v| (1..=i64::from(u32::MAX)).contains(v));
         let mut info = MediaInfo::new(file_type);
         if let (Some(w), Some(h)) = (dim(width), dim(height)) {
             info.width = Some(w);
@@ -221,18 +203,9 @@ fn iff_chunks(inp: &mut Input, mut pos: u64, end: u64, big_endian: bool) -> io::
             break;
         };
         let raw = [s0, s1, s2, s3];
-        let size = u64::from(if big_endian {
-            u32::from_be_bytes(raw)
-        } else {
-            u32::from_le_bytes(raw)
-        });
+        let size = u64::from(if big_endian { u32::from_be_bytes(raw) } else { u32::from_le_bytes(raw) });
         let start = pos + 8;
-        out.push(Chunk {
-            id: [a, b, c, d],
-            start,
-            end: start.saturating_add(size).min(end),
-            size,
-        });
+        out.push(Chunk { id: [a, b, c, d], start, end: start.saturating_add(size).min(end), size });
         pos = start.saturating_add(size).saturating_add(size & 1);
     }
     Ok(out)

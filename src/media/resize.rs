@@ -87,12 +87,7 @@ fn box_shrink(src: &Pixels, fx: usize, fy: usize) -> Pixels {
             }
         }
     }
-    Pixels {
-        width: ow,
-        height: oh,
-        channels: ch,
-        data: out,
-    }
+    Pixels { width: ow, height: oh, channels: ch, data: out }
 }
 
 /// Per-output-pixel filter taps along one axis: output `i` reads input
@@ -133,9 +128,7 @@ impl Weights {
         for i in 0..out_len {
             let center = (i as f64 + 0.5) * scale;
             let lo = ((center - support).floor().max(0.0) as usize).min(in_len - 1);
-            let hi = ((center + support).ceil() as usize)
-                .clamp(lo + 1, in_len)
-                .min(lo + stride);
+            let hi = ((center + support).ceil() as usize).clamp(lo + 1, in_len).min(lo + stride);
             tmp.clear();
             tmp.extend((lo..hi).map(|j| lanczos3((j as f64 + 0.5 - center) / fscale)));
             let sum: f64 = tmp.iter().sum();
@@ -198,12 +191,7 @@ fn separable<const C: usize>(src: &Pixels, wx: &Weights, wy: &Weights) -> Pixels
             *d = clamp_u8(a);
         }
     }
-    Pixels {
-        width: dw,
-        height: dh,
-        channels: C,
-        data: out,
-    }
+    Pixels { width: dw, height: dh, channels: C, data: out }
 }
 
 fn horizontal_row<const C: usize>(srow: &[u8], drow: &mut [u8], w: &Weights) {
@@ -248,12 +236,7 @@ pub fn orient(src: Pixels, o: u8) -> Pixels {
             out[di..di + ch].copy_from_slice(&src.data[si..si + ch]);
         }
     }
-    Pixels {
-        width: ow,
-        height: oh,
-        channels: ch,
-        data: out,
-    }
+    Pixels { width: ow, height: oh, channels: ch, data: out }
 }
 
 #[cfg(test)]
@@ -261,12 +244,7 @@ mod tests {
     use super::*;
 
     fn solid(w: usize, h: usize, ch: usize, v: u8) -> Pixels {
-        Pixels {
-            width: w,
-            height: h,
-            channels: ch,
-            data: vec![v; w * h * ch],
-        }
+        Pixels { width: w, height: h, channels: ch, data: vec![v; w * h * ch] }
     }
 
     #[test]
@@ -290,9 +268,8 @@ mod tests {
         let mut out = Vec::new();
         for y in 0..wy.start.len() {
             for x in 0..dw * C {
-                let taps = (0..wy.len[y]).map(|r| {
-                    i32::from(mid[(wy.start[y] + r) * dw * C + x]) * i32::from(wy.coeffs[y * wy.stride + r])
-                });
+                let taps = (0..wy.len[y])
+                    .map(|r| i32::from(mid[(wy.start[y] + r) * dw * C + x]) * i32::from(wy.coeffs[y * wy.stride + r]));
                 out.push(clamp_u8(taps.sum()));
             }
         }
@@ -318,12 +295,7 @@ mod tests {
 
     #[test]
     fn box_shrink_averages_partial_edge_blocks_over_what_exists() {
-        let src = Pixels {
-            width: 3,
-            height: 1,
-            channels: 1,
-            data: vec![10, 20, 90],
-        };
+        let src = Pixels { width: 3, height: 1, channels: 1, data: vec![10, 20, 90] };
         let out = box_shrink(&src, 2, 1);
         assert_eq!(out.data, vec![15, 90]);
     }
@@ -331,19 +303,8 @@ mod tests {
     #[test]
     fn a_fine_checkerboard_averages_to_grey_instead_of_aliasing() {
         let (w, h) = (1000, 1000);
-        let data = (0..w * h)
-            .map(|i| if (i % w + i / w) % 2 == 0 { 0 } else { 255 })
-            .collect();
-        let out = resize(
-            &Pixels {
-                width: w,
-                height: h,
-                channels: 1,
-                data,
-            },
-            160,
-            160,
-        );
+        let data = (0..w * h).map(|i| if (i % w + i / w) % 2 == 0 { 0 } else { 255 }).collect();
+        let out = resize(&Pixels { width: w, height: h, channels: 1, data }, 160, 160);
         assert!(out.data.iter().all(|&v| (120..=135).contains(&v)));
     }
 
@@ -351,10 +312,7 @@ mod tests {
     fn weights_sum_to_one_in_fixed_point() {
         let w = Weights::new(375, 375.0, 160);
         for i in 0..160 {
-            let s: i32 = w.coeffs[i * w.stride..i * w.stride + w.len[i]]
-                .iter()
-                .map(|&c| i32::from(c))
-                .sum();
+            let s: i32 = w.coeffs[i * w.stride..i * w.stride + w.len[i]].iter().map(|&c| i32::from(c)).sum();
             assert_eq!(s, ONE);
         }
     }
@@ -362,12 +320,7 @@ mod tests {
     #[test]
     fn orientation_six_rotates_clockwise_and_swaps_dimensions() {
         // 2x1 image [a b] rotated 90° CW becomes a 1x2 column [a; b].
-        let src = Pixels {
-            width: 2,
-            height: 1,
-            channels: 1,
-            data: vec![1, 2],
-        };
+        let src = Pixels { width: 2, height: 1, channels: 1, data: vec![1, 2] };
         let out = orient(src, 6);
         assert_eq!((out.width, out.height, out.data), (1, 2, vec![1, 2]));
     }

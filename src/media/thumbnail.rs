@@ -92,10 +92,7 @@ pub fn build_image_thumbnail(
         }
     };
     let (mut px, format) = match kind {
-        Kind::Jpeg => (
-            decode::decode_jpeg(reader, stored_target)?,
-            ThumbFormat::Jpeg,
-        ),
+        Kind::Jpeg => (decode::decode_jpeg(reader, stored_target)?, ThumbFormat::Jpeg),
         Kind::Png { .. } | Kind::Gif => decode::decode_with_image(reader, kind)?,
     };
     let (tw, th) = stored_target(px.width, px.height);
@@ -151,18 +148,12 @@ fn unpremultiply(rgba: &mut [u8]) {
 }
 
 fn encode(px: &Pixels, format: ThumbFormat) -> Result<Vec<u8>, ThumbError> {
-    let color = if px.channels == 4 {
-        image::ExtendedColorType::Rgba8
-    } else {
-        image::ExtendedColorType::Rgb8
-    };
+    let color = if px.channels == 4 { image::ExtendedColorType::Rgba8 } else { image::ExtendedColorType::Rgb8 };
     let (w, h) = (px.width as u32, px.height as u32);
     let mut buf = Vec::with_capacity(px.data.len() / 4 + 1024);
     let res = match format {
-        ThumbFormat::Jpeg => {
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, JPEG_QUALITY)
-                .write_image(&px.data, w, h, color)
-        }
+        ThumbFormat::Jpeg => image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, JPEG_QUALITY)
+            .write_image(&px.data, w, h, color),
         ThumbFormat::Png => image::codecs::png::PngEncoder::new_with_quality(
             &mut buf,
             image::codecs::png::CompressionType::Fast,
@@ -215,11 +206,7 @@ mod tests {
         let (_, img) = thumb(src, Some(o), 32);
         let img = img.to_rgb8();
         let (w, h) = img.dimensions();
-        assert_eq!(
-            (w, h),
-            if o >= 5 { (24, 32) } else { (32, 24) },
-            "orientation {o}"
-        );
+        assert_eq!((w, h), if o >= 5 { (24, 32) } else { (32, 24) }, "orientation {o}");
         let (l, r, t, b) = (1, w - 2, 1, h - 2);
         let (x, y) = match o {
             1 | 5 => (l, t),
@@ -227,15 +214,8 @@ mod tests {
             3 | 7 => (r, b),
             _ => (l, b),
         };
-        assert!(
-            is_red(*img.get_pixel(x, y)),
-            "orientation {o}: {:?} at {x},{y}",
-            img.get_pixel(x, y)
-        );
-        assert!(
-            !is_red(*img.get_pixel(w - 1 - x, h - 1 - y)),
-            "orientation {o}: opposite corner"
-        );
+        assert!(is_red(*img.get_pixel(x, y)), "orientation {o}: {:?} at {x},{y}", img.get_pixel(x, y));
+        assert!(!is_red(*img.get_pixel(w - 1 - x, h - 1 - y)), "orientation {o}: opposite corner");
     }
 
     #[test]
@@ -276,13 +256,7 @@ mod tests {
     #[test]
     fn a_png_with_alpha_stays_png_with_alpha() {
         let dir = temp_dir("alpha");
-        let img = RgbaImage::from_fn(64, 48, |x, _| {
-            if x < 32 {
-                Rgba([255, 0, 0, 0])
-            } else {
-                Rgba([0, 200, 0, 255])
-            }
-        });
+        let img = RgbaImage::from_fn(64, 48, |x, _| if x < 32 { Rgba([255, 0, 0, 0]) } else { Rgba([0, 200, 0, 255]) });
         let src = save(&img.into(), &dir, "a.png", ImageFormat::Png);
         let (f, out) = thumb(&src, Some(6), 32);
         assert_eq!(f, ThumbFormat::Png);
@@ -308,28 +282,13 @@ mod tests {
     #[test]
     fn sixteen_bit_grey_alpha_and_grey_sources_convert_instead_of_failing() {
         let dir = temp_dir("depths");
-        let rgb16 =
-            DynamicImage::ImageRgb16(image::ImageBuffer::from_pixel(64, 48, Rgb([65535, 0, 0])));
-        let la8 = DynamicImage::ImageLumaA8(image::ImageBuffer::from_pixel(
-            64,
-            48,
-            image::LumaA([128, 255]),
-        ));
-        let l8 =
-            DynamicImage::ImageLuma8(image::ImageBuffer::from_pixel(64, 48, image::Luma([128])));
+        let rgb16 = DynamicImage::ImageRgb16(image::ImageBuffer::from_pixel(64, 48, Rgb([65535, 0, 0])));
+        let la8 = DynamicImage::ImageLumaA8(image::ImageBuffer::from_pixel(64, 48, image::LumaA([128, 255])));
+        let l8 = DynamicImage::ImageLuma8(image::ImageBuffer::from_pixel(64, 48, image::Luma([128])));
         let cases = [
-            (
-                save(&rgb16, &dir, "16.png", ImageFormat::Png),
-                ThumbFormat::Jpeg,
-            ),
-            (
-                save(&la8, &dir, "la.png", ImageFormat::Png),
-                ThumbFormat::Png,
-            ),
-            (
-                save(&l8, &dir, "l.jpg", ImageFormat::Jpeg),
-                ThumbFormat::Jpeg,
-            ),
+            (save(&rgb16, &dir, "16.png", ImageFormat::Png), ThumbFormat::Jpeg),
+            (save(&la8, &dir, "la.png", ImageFormat::Png), ThumbFormat::Png),
+            (save(&l8, &dir, "l.jpg", ImageFormat::Jpeg), ThumbFormat::Jpeg),
         ];
         for (src, want) in cases {
             let (f, out) = thumb(&src, None, 32);
@@ -367,16 +326,10 @@ mod tests {
         let jpg = save(&corner_image().into(), &dir, "c.jpg", ImageFormat::Jpeg);
         let bytes = std::fs::read(&jpg).expect("fixture");
         let cases: [(&str, Vec<u8>); 5] = [
-            (
-                "garbage",
-                (0..5000u32).map(|i| (i * 7919 % 251) as u8).collect(),
-            ),
+            ("garbage", (0..5000u32).map(|i| (i * 7919 % 251) as u8).collect()),
             ("empty", Vec::new()),
             ("truncated.jpg", bytes[..bytes.len() / 3].to_vec()),
-            (
-                "fake.png",
-                b"\x89PNG\r\n\x1a\nnot really a png at all".to_vec(),
-            ),
+            ("fake.png", b"\x89PNG\r\n\x1a\nnot really a png at all".to_vec()),
             ("x.webp", b"RIFF\0\0\0\0WEBPVP8 ".to_vec()),
         ];
         for (name, data) in cases {
@@ -398,11 +351,7 @@ mod tests {
     fn stored_dimensions_reads_headers_of_all_three_formats() {
         let dir = temp_dir("dims");
         let img: DynamicImage = corner_image().into();
-        for (name, fmt) in [
-            ("c.jpg", ImageFormat::Jpeg),
-            ("c.png", ImageFormat::Png),
-            ("c.gif", ImageFormat::Gif),
-        ] {
+        for (name, fmt) in [("c.jpg", ImageFormat::Jpeg), ("c.png", ImageFormat::Png), ("c.gif", ImageFormat::Gif)] {
             let src = save(&img, &dir, name, fmt);
             assert_eq!(stored_dimensions(&src).expect(name), (64, 48), "{name}");
         }

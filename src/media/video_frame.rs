@@ -65,17 +65,11 @@ pub fn grab_video_frame(
         let args = frame_args(src, seek, max_box.max(1), out_path);
         let remaining = deadline.saturating_duration_since(Instant::now());
         let (status, stderr) = run_child(ffmpeg, &args, remaining)?;
-        let produced = std::fs::metadata(out_path)
-            .map(|m| m.len() > 0)
-            .unwrap_or(false);
+        let produced = std::fs::metadata(out_path).map(|m| m.len() > 0).unwrap_or(false);
         if status.success() && produced {
             return Ok(());
         }
-        last_err = if stderr.is_empty() {
-            format!("no frame produced at {seek} s ({status})")
-        } else {
-            stderr
-        };
+        last_err = if stderr.is_empty() { format!("no frame produced at {seek} s ({status})") } else { stderr };
         log::debug!("ffmpeg at {seek} s for {}: {last_err}", src.display());
     }
     let _ = std::fs::remove_file(out_path);
@@ -100,33 +94,12 @@ fn frame_args(src: &Path, seek: &str, max_box: u32, out: &Path) -> Vec<OsString>
         "scale=w='if(gte(iw,ih),min(iw,{b}),max(1,trunc(min(ih,{b})*iw/ih)))'\
          :h='if(gte(iw,ih),max(1,trunc(min(iw,{b})*ih/iw)),min(ih,{b}))'"
     );
-    let mut args: Vec<OsString> = [
-        "-nostdin",
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
-        "-ss",
-        seek,
-        "-i",
-    ]
-    .iter()
-    .map(OsString::from)
-    .collect();
+    let mut args: Vec<OsString> = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-ss", seek, "-i"]
+        .iter()
+        .map(OsString::from)
+        .collect();
     args.push(file_url(src));
-    for a in [
-        "-map",
-        "0:v:0",
-        "-frames:v",
-        "1",
-        "-an",
-        "-vf",
-        &scale,
-        "-q:v",
-        "3",
-        "-f",
-        "mjpeg",
-    ] {
+    for a in ["-map", "0:v:0", "-frames:v", "1", "-an", "-vf", &scale, "-q:v", "3", "-f", "mjpeg"] {
         args.push(OsString::from(a));
     }
     args.push(file_url(out));
@@ -136,11 +109,7 @@ fn frame_args(src: &Path, seek: &str, max_box: u32, out: &Path) -> Vec<OsString>
 /// Runs `program args…` with stdin/stdout null, stderr drained on a thread
 /// (last [`STDERR_CAP`] bytes kept), killing and reaping it after `timeout`.
 /// Returns the exit status and the trimmed stderr tail.
-fn run_child(
-    program: &Path,
-    args: &[OsString],
-    timeout: Duration,
-) -> Result<(ExitStatus, String), FrameError> {
+fn run_child(program: &Path, args: &[OsString], timeout: Duration) -> Result<(ExitStatus, String), FrameError> {
     let deadline = Instant::now() + timeout;
     let mut child = Command::new(program)
         .args(args.iter().map(OsString::as_os_str))
@@ -152,10 +121,7 @@ fn run_child(
             std::io::ErrorKind::NotFound => FrameError::FfmpegMissing,
             _ => FrameError::Io(e),
         })?;
-    let drain = child
-        .stderr
-        .take()
-        .map(|pipe| thread::spawn(move || read_tail(pipe, STDERR_CAP)));
+    let drain = child.stderr.take().map(|pipe| thread::spawn(move || read_tail(pipe, STDERR_CAP)));
     let mut pause = Duration::from_millis(2);
     let status = loop {
         match child.try_wait() {
@@ -225,20 +191,8 @@ mod tests {
     fn make_video(dir: &Path, name: &str, size: &str, secs: &str) -> PathBuf {
         let out = dir.join(name);
         let src = format!("testsrc=size={size}:rate=10");
-        let base = [
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            &src,
-            "-t",
-            secs,
-            "-pix_fmt",
-            "yuv420p",
-        ];
+        let base =
+            ["-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", &src, "-t", secs, "-pix_fmt", "yuv420p"];
         let mut args: Vec<&OsStr> = base.iter().map(OsStr::new).collect();
         args.push(out.as_os_str());
         assert!(ffmpeg_ok(&args), "could not make {name}");
@@ -249,25 +203,13 @@ mod tests {
     fn make_rotated(dir: &Path, plain: &Path) -> PathBuf {
         let out = dir.join("rotated.mp4");
         let head = ["-nostdin", "-loglevel", "error", "-y"].map(OsStr::new);
-        let modern = [
-            &head[..],
-            &["-display_rotation", "90", "-i"].map(OsStr::new),
-            &[plain.as_os_str()],
-        ]
-        .concat();
+        let modern = [&head[..], &["-display_rotation", "90", "-i"].map(OsStr::new), &[plain.as_os_str()]].concat();
         let tail = ["-c", "copy"].map(OsStr::new);
         if ffmpeg_ok(&[&modern[..], &tail, &[out.as_os_str()]].concat()) {
             return out;
         }
         let meta = ["-metadata:s:v:0", "rotate=90"].map(OsStr::new);
-        let old = [
-            &head[..],
-            &[OsStr::new("-i"), plain.as_os_str()],
-            &tail,
-            &meta,
-            &[out.as_os_str()],
-        ]
-        .concat();
+        let old = [&head[..], &[OsStr::new("-i"), plain.as_os_str()], &tail, &meta, &[out.as_os_str()]].concat();
         assert!(ffmpeg_ok(&old), "could not make a rotated video");
         out
     }
@@ -341,11 +283,7 @@ mod tests {
     #[test]
     fn a_child_past_its_deadline_is_killed_and_reported_as_timed_out() {
         let start = Instant::now();
-        let r = run_child(
-            Path::new("sleep"),
-            &[OsString::from("5")],
-            Duration::from_millis(200),
-        );
+        let r = run_child(Path::new("sleep"), &[OsString::from("5")], Duration::from_millis(200));
         assert!(matches!(r, Err(FrameError::TimedOut)), "{r:?}");
         assert!(start.elapsed() < Duration::from_secs(3));
     }

@@ -6,7 +6,6 @@
 
 mod walk;
 
-
 use crate::clock;
 use crate::config::{Config, SCAN_CONFIG_FILE};
 use crate::db;

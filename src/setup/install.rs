@@ -45,7 +45,10 @@ pub fn install(options: &InstallOptions) -> Result<(), String> {
     let starter = app_dir.join(SCAN_CONFIG_FILE);
     if !starter.exists() {
         let password = super::starter::write(&starter, &options.media)?;
-        println!("first user: {FIRST_USER}, password {password} (edit {} to change users and folders)", starter.display());
+        println!(
+            "first user: {FIRST_USER}, password {password} (edit {} to change users and folders)",
+            starter.display()
+        );
     }
     if live {
         run(&["chown", "-R", "isync:isync", &app_dir.to_string_lossy()])?;
@@ -78,7 +81,8 @@ pub fn uninstall(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-const SYSUSERS_TEXT: &str = "# The unprivileged account of the iSync media server.\nu isync - \"iSync media server\" /var/lib/isync\n";
+const SYSUSERS_TEXT: &str =
+    "# The unprivileged account of the iSync media server.\nu isync - \"iSync media server\" /var/lib/isync\n";
 
 /// The systemd unit: restart on failure, no new privileges, a read-only system with write
 /// access only to the app directory and the media folders.

@@ -26,7 +26,10 @@ pub fn write(file: &Path, media: &[PathBuf]) -> Result<String, String> {
 fn text(media: &[PathBuf], password: &str) -> String {
     let paths: Vec<String> = media.iter().map(|m| json_string(&m.to_string_lossy())).collect();
     let (user, password) = (json_string(FIRST_USER), json_string(password));
-    format!("[\n  {{\"paths\": [{}],\n   \"users\": [{{\"name\": {user}, \"password\": {password}}}]}}\n]\n", paths.join(", "))
+    format!(
+        "[\n  {{\"paths\": [{}],\n   \"users\": [{{\"name\": {user}, \"password\": {password}}}]}}\n]\n",
+        paths.join(", ")
+    )
 }
 
 fn json_string(text: &str) -> String {

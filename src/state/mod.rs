@@ -11,8 +11,8 @@ use crate::db;
 use crate::fs::upload::UploadLocks;
 use crate::thumb_cache::Thumbnails;
 use login_guard::LoginGuard;
-use tokens::Tokens;
 use std::sync::{Mutex, MutexGuard};
+use tokens::Tokens;
 
 pub struct App {
     pub config: Config,

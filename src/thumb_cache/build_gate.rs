@@ -79,12 +79,7 @@ impl BuildGate {
     /// A gate running at most `max_concurrent` builds at once (0 counts as 1),
     /// which together state at most `memory_budget` bytes.
     pub fn new(max_concurrent: usize, memory_budget: u64) -> Self {
-        BuildGate {
-            max: max_concurrent.max(1),
-            memory_budget,
-            state: Mutex::default(),
-            changed: Condvar::new(),
-        }
+        BuildGate { max: max_concurrent.max(1), memory_budget, state: Mutex::default(), changed: Condvar::new() }
     }
 
     fn admits(&self, st: &State, memory: u64) -> bool {
@@ -125,13 +120,7 @@ impl BuildGate {
         st.slots.insert(key.to_owned(), Arc::clone(&slot));
         drop(st);
         self.changed.notify_all(); // the next caller may fit beside this build
-        let mut guard = Finish {
-            gate: self,
-            key,
-            memory,
-            slot,
-            payload: None,
-        };
+        let mut guard = Finish { gate: self, key, memory, slot, payload: None };
         let value = build();
         guard.payload = Some(Arc::new(value.clone()));
         drop(guard);
@@ -139,14 +128,9 @@ impl BuildGate {
     }
 
     /// Blocks (lock released while waiting) until `slot` is finished.
-    fn wait_for<T: Clone + 'static>(
-        &self,
-        mut st: MutexGuard<'_, State>,
-        slot: &Slot,
-    ) -> Shared<T> {
+    fn wait_for<T: Clone + 'static>(&self, mut st: MutexGuard<'_, State>, slot: &Slot) -> Shared<T> {
         #[cfg(test)]
-        slot.waiters
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        slot.waiters.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         loop {
             if let Some(done) = unpoisoned(slot.done.lock()).as_ref() {
                 let value = done.as_ref().and_then(|p| p.downcast_ref::<T>()).cloned();
@@ -160,9 +144,7 @@ impl BuildGate {
     #[cfg(test)]
     fn waiting(&self, key: &str) -> usize {
         let st = unpoisoned(self.state.lock());
-        st.slots
-            .get(key)
-            .map_or(0, |s| s.waiters.load(std::sync::atomic::Ordering::SeqCst))
+        st.slots.get(key).map_or(0, |s| s.waiters.load(std::sync::atomic::Ordering::SeqCst))
     }
 }
 
@@ -225,9 +207,7 @@ mod tests {
                 let (gate, meter, barrier) = (&gate, &meter, &barrier);
                 s.spawn(move || {
                     barrier.wait();
-                    gate.run(&format!("k{i}"), 0, || {
-                        meter.measure(Duration::from_millis(30), || false)
-                    })
+                    gate.run(&format!("k{i}"), 0, || meter.measure(Duration::from_millis(30), || false))
                 });
             }
         });
@@ -254,22 +234,11 @@ mod tests {
                     })
                 })
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("no panic"))
-                .collect()
+            handles.into_iter().map(|h| h.join().expect("no panic")).collect()
         });
         assert_eq!(calls.load(SeqCst), 1);
-        assert_eq!(
-            results
-                .iter()
-                .filter(|r| matches!(r, Shared::Built(_)))
-                .count(),
-            1
-        );
-        assert!(results
-            .iter()
-            .all(|r| r.clone().into_result().as_deref() == Some("thumb.jpg")));
+        assert_eq!(results.iter().filter(|r| matches!(r, Shared::Built(_))).count(), 1);
+        assert!(results.iter().all(|r| r.clone().into_result().as_deref() == Some("thumb.jpg")));
     }
 
     #[test]
@@ -322,7 +291,8 @@ mod tests {
         let (inside, memory_inside, most_memory) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
         thread::scope(|s| {
             for i in 0..9 {
-                let (gate, barrier, inside, memory_inside, most_memory) = (&gate, &barrier, &inside, &memory_inside, &most_memory);
+                let (gate, barrier, inside, memory_inside, most_memory) =
+                    (&gate, &barrier, &inside, &memory_inside, &most_memory);
                 s.spawn(move || {
                     barrier.wait();
                     let memory = [3, 6, 25][i % 3];

@@ -53,12 +53,26 @@ pub fn bench(b: &Bench, setup: &Setup, nginx: &Nginx) -> Result<(Vec<Row>, Row),
     for (name, paths) in [("files.icc (100 per page)", &files), ("catalogs.icc (10 folders)", &catalogs)] {
         warm_up(server.addr, &cookie, paths)?;
         for concurrency in CONCURRENCY {
-            let spec = Spec { addr: server.addr, extra: &cookie, paths, concurrency, requests: requests_for(concurrency), max_time: RUN_LIMIT };
+            let spec = Spec {
+                addr: server.addr,
+                extra: &cookie,
+                paths,
+                concurrency,
+                requests: requests_for(concurrency),
+                max_time: RUN_LIMIT,
+            };
             let runs = repeat(b, &format!("{name} c={concurrency}"), &spec)?;
             let nginx_runs = if name.starts_with("files") && concurrency == 8 {
                 // nginx answers 2,400 requests in a few tens of ms: give it ten times as many.
                 let paths = vec![format!("/{STATIC_NAME}")];
-                let spec = Spec { addr: nginx.addr, extra: "", paths: &paths, concurrency: 8, requests: requests_for(8) * 10, max_time: RUN_LIMIT };
+                let spec = Spec {
+                    addr: nginx.addr,
+                    extra: "",
+                    paths: &paths,
+                    concurrency: 8,
+                    requests: requests_for(8) * 10,
+                    max_time: RUN_LIMIT,
+                };
                 Some(repeat(b, &format!("nginx static {static_size} B c=8"), &spec)?)
             } else {
                 None
@@ -78,9 +92,13 @@ fn rows_for(name: &str, runs: &[Outcome], reference: Option<&[Outcome]>, static_
     let mut throughput = Row::new(format!("{name}: throughput"), "req/s", &rps);
     if let Some(reference) = reference {
         let nginx: Vec<f64> = reference.iter().map(Outcome::rps).collect();
-        throughput = Row::new(format!("{name}: throughput vs nginx static file of the same size ({static_size} B)"), "req/s", &rps)
-            .against("nginx", &nginx)
-            .budget(Budget::RatioAtLeast(0.5));
+        throughput = Row::new(
+            format!("{name}: throughput vs nginx static file of the same size ({static_size} B)"),
+            "req/s",
+            &rps,
+        )
+        .against("nginx", &nginx)
+        .budget(Budget::RatioAtLeast(0.5));
     }
     let max: Vec<f64> = runs.iter().map(|o| o.percentile_ms(100.0)).collect();
     vec![
@@ -97,7 +115,12 @@ fn repeat(b: &Bench, label: &str, spec: &Spec) -> Result<Vec<Outcome>, String> {
     for run in 0..b.runs {
         let outcome = load::run(spec, &AtomicBool::new(false));
         if outcome.failed > 0 || outcome.ok == 0 {
-            return Err(format!("{label}: {} of {} requests failed, first: {}", outcome.failed, outcome.ok + outcome.failed, outcome.first_error.unwrap_or_default()));
+            return Err(format!(
+                "{label}: {} of {} requests failed, first: {}",
+                outcome.failed,
+                outcome.ok + outcome.failed,
+                outcome.first_error.unwrap_or_default()
+            ));
         }
         progress(&format!(
             "{label} {}/{}: {} req in {:.2} s, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms",
@@ -159,10 +182,18 @@ pub fn connection_bursts(b: &Bench, setup: &Setup) -> Result<Vec<Row>, String> {
         for run in 0..b.runs {
             std::thread::sleep(POOL_IDLE);
             let ms = slowest_first_answer(server.addr, &cookie, &path, clients)?;
-            progress(&format!("burst of {clients} new connections {}/{}: slowest first answer {ms:.1} ms", run + 1, b.runs));
+            progress(&format!(
+                "burst of {clients} new connections {}/{}: slowest first answer {ms:.1} ms",
+                run + 1,
+                b.runs
+            ));
             slowest.push(ms);
         }
-        rows.push(Row::new(format!("{clients} new connections at once after {} s idle: slowest first answer", POOL_IDLE.as_secs()), "ms", &slowest));
+        rows.push(Row::new(
+            format!("{clients} new connections at once after {} s idle: slowest first answer", POOL_IDLE.as_secs()),
+            "ms",
+            &slowest,
+        ));
     }
     Ok(rows)
 }

@@ -10,9 +10,9 @@
 use crate::fixtures::{BLOB_NAME, BLOB_SIZE};
 use crate::http::Conn;
 use crate::nginx::Nginx;
+use crate::procs::cpu_seconds;
 use crate::report::{Budget, Row};
 use crate::setup::Setup;
-use crate::procs::cpu_seconds;
 use crate::{progress, Bench};
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -31,7 +31,10 @@ pub fn bench(b: &Bench, setup: &Setup, nginx: &Nginx) -> Result<Vec<Row>, String
     let ours = Target { addr: server.addr, path: format!("/downFile.icc?id={}", setup.blob), cookie };
     let theirs = Target { addr: nginx.addr, path: format!("/{BLOB_NAME}"), cookie: String::new() };
     let range = format!("Range: bytes={RANGE_START}-{}\r\n", RANGE_START + RANGE_LEN - 1);
-    let cases = [("full 1 GiB download", "", 200, BLOB_SIZE), ("256 MiB Range from the middle", range.as_str(), 206, RANGE_LEN)];
+    let cases = [
+        ("full 1 GiB download", "", 200, BLOB_SIZE),
+        ("256 MiB Range from the middle", range.as_str(), 206, RANGE_LEN),
+    ];
     // Loopback transfers of this size are short and noisy; three times the runs cost seconds.
     let rounds = b.runs * 3;
     let mut rows = Vec::new();
@@ -56,7 +59,10 @@ pub fn bench(b: &Bench, setup: &Setup, nginx: &Nginx) -> Result<Vec<Row>, String
         }
         let per_gib = |seconds: f64| seconds * 1000.0 / (rounds as f64 * length as f64 / f64::from(1 << 30));
         rows.push(Row::new(label, "MB/s", &isync).against("nginx", &reference).budget(Budget::RatioAtLeast(0.9)));
-        rows.push(Row::new(format!("{label}: server CPU per GiB sent ({rounds} rounds summed)"), "ms", &[per_gib(isync_cpu)]).against("nginx", &[per_gib(nginx_cpu)]));
+        rows.push(
+            Row::new(format!("{label}: server CPU per GiB sent ({rounds} rounds summed)"), "ms", &[per_gib(isync_cpu)])
+                .against("nginx", &[per_gib(nginx_cpu)]),
+        );
     }
     Ok(rows)
 }
@@ -68,10 +74,15 @@ fn fetch(target: &Target, range: &str, status: u16, length: u64) -> Result<f64, 
     conn.connect().map_err(|e| format!("connect {}: {e}", target.addr))?;
     let mut received = 0u64;
     let started = Instant::now();
-    let head = conn.send("GET", &target.path, &extra, b"", &mut |chunk| received += chunk.len() as u64).map_err(|e| format!("GET {}: {e}", target.path))?;
+    let head = conn
+        .send("GET", &target.path, &extra, b"", &mut |chunk| received += chunk.len() as u64)
+        .map_err(|e| format!("GET {}: {e}", target.path))?;
     let seconds = started.elapsed().as_secs_f64();
     if head.status != status || received != length {
-        return Err(format!("GET {} ({range:?}): HTTP {} with {received} bytes, expected {status} with {length}", target.path, head.status));
+        return Err(format!(
+            "GET {} ({range:?}): HTTP {} with {received} bytes, expected {status} with {length}",
+            target.path, head.status
+        ));
     }
     Ok(length as f64 / seconds / 1e6)
 }

@@ -60,14 +60,17 @@ pub fn build(dir: &Path) -> Result<Library, String> {
     }
     blob(&lib.blob())?;
     let link = lib.www.join(BLOB_NAME);
-    std::fs::hard_link(lib.blob(), &link).or_else(|_| std::fs::copy(lib.blob(), &link).map(|_| ())).map_err(|e| format!("{}: {e}", link.display()))?;
+    std::fs::hard_link(lib.blob(), &link)
+        .or_else(|_| std::fs::copy(lib.blob(), &link).map(|_| ()))
+        .map_err(|e| format!("{}: {e}", link.display()))?;
     Ok(lib)
 }
 
 /// Eight distinct small photos (64×48 … 320×240) written 10,000 times in nested folders.
 fn small_photos(root: &Path) -> Result<(), String> {
     let sizes = [(64, 48), (96, 72), (120, 90), (160, 120), (200, 150), (240, 180), (280, 210), (320, 240)];
-    let variants: Vec<Vec<u8>> = sizes.iter().enumerate().map(|(i, &(w, h))| photo_jpeg(w, h, i as u64 + 1)).collect::<Result<_, _>>()?;
+    let variants: Vec<Vec<u8>> =
+        sizes.iter().enumerate().map(|(i, &(w, h))| photo_jpeg(w, h, i as u64 + 1)).collect::<Result<_, _>>()?;
     let mut n = 0;
     for top in 0..TOP_DIRS {
         for sub in 0..SUB_DIRS {
@@ -92,7 +95,8 @@ pub fn photo_jpeg(w: u32, h: u32, seed: u64) -> Result<Vec<u8>, String> {
     for (x, y, px) in img.enumerate_pixels_mut() {
         let (fx, fy) = (x as f32 / fw, y as f32 / fh);
         let pattern = wave[x as usize] + wave[y as usize];
-        let base = [40.0 + 170.0 * fx + pattern, 60.0 + 150.0 * fy - pattern * 0.5, 200.0 - 120.0 * fx * fy + pattern * 0.7];
+        let base =
+            [40.0 + 170.0 * fx + pattern, 60.0 + 150.0 * fy - pattern * 0.5, 200.0 - 120.0 * fx * fy + pattern * 0.7];
         for (c, value) in base.iter().enumerate() {
             rng ^= rng << 13;
             rng ^= rng >> 7;
@@ -102,7 +106,9 @@ pub fn photo_jpeg(w: u32, h: u32, seed: u64) -> Result<Vec<u8>, String> {
         }
     }
     let mut bytes = Vec::new();
-    JpegEncoder::new_with_quality(&mut bytes, 88).encode_image(&img).map_err(|e| format!("JPEG encoding {w}x{h}: {e}"))?;
+    JpegEncoder::new_with_quality(&mut bytes, 88)
+        .encode_image(&img)
+        .map_err(|e| format!("JPEG encoding {w}x{h}: {e}"))?;
     Ok(bytes)
 }
 

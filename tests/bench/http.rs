@@ -45,7 +45,14 @@ impl Conn {
 
     /// Sends one request (`extra` = further header lines, each ending in CRLF) and streams the
     /// body into `sink`. A reused connection that turns out closed is retried once, fresh.
-    pub fn send(&mut self, method: &str, path: &str, extra: &str, body: &[u8], sink: &mut dyn FnMut(&[u8])) -> io::Result<Head> {
+    pub fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        extra: &str,
+        body: &[u8],
+        sink: &mut dyn FnMut(&[u8]),
+    ) -> io::Result<Head> {
         let reused = self.reader.is_some();
         match self.try_send(method, path, extra, body, sink) {
             Err(e) if reused && is_stale(&e) => {
@@ -63,7 +70,14 @@ impl Conn {
         Ok((head, body))
     }
 
-    fn try_send(&mut self, method: &str, path: &str, extra: &str, body: &[u8], sink: &mut dyn FnMut(&[u8])) -> io::Result<Head> {
+    fn try_send(
+        &mut self,
+        method: &str,
+        path: &str,
+        extra: &str,
+        body: &[u8],
+        sink: &mut dyn FnMut(&[u8]),
+    ) -> io::Result<Head> {
         if self.reader.is_none() {
             self.connect()?;
         }
@@ -75,7 +89,14 @@ impl Conn {
         result
     }
 
-    fn exchange(&mut self, method: &str, path: &str, extra: &str, body: &[u8], sink: &mut dyn FnMut(&[u8])) -> io::Result<Head> {
+    fn exchange(
+        &mut self,
+        method: &str,
+        path: &str,
+        extra: &str,
+        body: &[u8],
+        sink: &mut dyn FnMut(&[u8]),
+    ) -> io::Result<Head> {
         let addr = self.addr;
         let reader = self.reader.as_mut().ok_or_else(|| io::Error::other("not connected"))?;
         let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}");
@@ -106,7 +127,10 @@ impl Conn {
 fn is_stale(e: &io::Error) -> bool {
     matches!(
         e.kind(),
-        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionAborted
+        io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionAborted
     )
 }
 
@@ -217,5 +241,6 @@ pub fn get_data(addr: SocketAddr, path: &str, cookie: &str) -> Result<serde_json
 }
 
 fn envelope(body: &[u8]) -> Result<serde_json::Value, String> {
-    serde_json::from_slice(body).map_err(|e| format!("not JSON ({e}): {}", String::from_utf8_lossy(&body[..body.len().min(200)])))
+    serde_json::from_slice(body)
+        .map_err(|e| format!("not JSON ({e}): {}", String::from_utf8_lossy(&body[..body.len().min(200)])))
 }

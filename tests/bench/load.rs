@@ -55,13 +55,15 @@ pub fn run(spec: &Spec, stop: &AtomicBool) -> Outcome {
     let barrier = Barrier::new(spec.concurrency + 1);
     let mut outcome = Outcome::default();
     let started = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..spec.concurrency)
-            .map(|_| scope.spawn(|| client(spec, &next, &barrier, stop)))
-            .collect();
+        let workers: Vec<_> =
+            (0..spec.concurrency).map(|_| scope.spawn(|| client(spec, &next, &barrier, stop))).collect();
         barrier.wait();
         let started = Instant::now();
         for worker in workers {
-            let part = worker.join().unwrap_or_else(|_| Outcome { first_error: Some("client thread panicked".into()), ..Outcome::default() });
+            let part = worker.join().unwrap_or_else(|_| Outcome {
+                first_error: Some("client thread panicked".into()),
+                ..Outcome::default()
+            });
             outcome.ok += part.ok;
             outcome.failed += part.failed;
             outcome.latencies.extend(part.latencies);

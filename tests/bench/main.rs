@@ -73,7 +73,10 @@ fn run() -> Result<usize, String> {
     procs::ensure_programs(&[("nginx", "nginx"), ("vipsthumbnail", "libvips-tools")])?;
     let bin = procs::isync_binary()?;
     let load_before = load_average();
-    let temp = tempfile::Builder::new().prefix("isync-bench-").tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    let temp = tempfile::Builder::new()
+        .prefix("isync-bench-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     progress(&format!("generating the library in {}", temp.path().display()));
     let lib = fixtures::build(temp.path())?;
     let b = Bench { bin, work: temp.path().to_path_buf(), lib, runs };
@@ -139,7 +142,9 @@ fn runs() -> Result<usize, String> {
 }
 
 fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg").map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 /// The lines above the table: machine, tools, runs.
@@ -157,7 +162,10 @@ fn header(b: &Bench, load_before: &str) -> String {
         size as f64 / 1e6
     );
     if b.runs < 5 {
-        text.push_str(&format!("\n**BENCH_RUNS={}: fewer than the 5 runs these figures are meant to have.**\n", b.runs));
+        text.push_str(&format!(
+            "\n**BENCH_RUNS={}: fewer than the 5 runs these figures are meant to have.**\n",
+            b.runs
+        ));
     }
     text
 }

@@ -59,11 +59,13 @@ impl Server {
             Err(_) => return Err(format!("isync serve printed nothing within {limit:?}")),
         };
         let spawn_to_line = started.elapsed();
-        server.addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .and_then(|a| a.parse().ok())
-            .ok_or_else(|| format!("unexpected first line from isync serve: {line:?} (see {}/building/appLog.log)", app_dir.display()))?;
+        server.addr =
+            line.trim().strip_prefix("listening on http://").and_then(|a| a.parse().ok()).ok_or_else(|| {
+                format!(
+                    "unexpected first line from isync serve: {line:?} (see {}/building/appLog.log)",
+                    app_dir.display()
+                )
+            })?;
         server._stdout = Some(reader);
         Ok((server, spawn_to_line))
     }
@@ -92,7 +94,8 @@ impl Drop for Server {
 
 /// A `kB` field of /proc/PID/status (covers every thread of the process).
 pub fn proc_status_kib(pid: u32, field: &str) -> Result<u64, String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| format!("/proc/{pid}/status: {e}"))?;
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| format!("/proc/{pid}/status: {e}"))?;
     status
         .lines()
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
@@ -106,10 +109,13 @@ pub fn cpu_seconds(pids: &[u32]) -> Result<f64, String> {
     let ticks_per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
     let mut ticks = 0u64;
     for pid in pids {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| format!("/proc/{pid}/stat: {e}"))?;
+        let stat =
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| format!("/proc/{pid}/stat: {e}"))?;
         // The command name may hold spaces; the fields after its closing parenthesis do not.
         let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
-        let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).ok_or_else(|| format!("/proc/{pid}/stat: no field {i}"));
+        let field = |i: usize| {
+            fields.get(i).and_then(|f| f.parse::<u64>().ok()).ok_or_else(|| format!("/proc/{pid}/stat: no field {i}"))
+        };
         ticks += field(11)? + field(12)?; // utime and stime, fields 14 and 15 of the whole line
     }
     Ok(ticks as f64 / ticks_per_second)
@@ -159,7 +165,8 @@ pub fn find_program(name: &str) -> Option<PathBuf> {
 /// Installs the Debian packages of the missing programs (apt-get, through sudo unless root).
 /// Does nothing when every program is present.
 pub fn ensure_programs(wanted: &[(&str, &str)]) -> Result<(), String> {
-    let missing: Vec<&str> = wanted.iter().filter(|(program, _)| find_program(program).is_none()).map(|&(_, package)| package).collect();
+    let missing: Vec<&str> =
+        wanted.iter().filter(|(program, _)| find_program(program).is_none()).map(|&(_, package)| package).collect();
     if missing.is_empty() {
         return Ok(());
     }

@@ -72,7 +72,9 @@ impl Row {
         let reference = self.reference.map_or("reference", |(name, _)| name);
         let (holds, text) = match budget {
             Budget::AtMost(limit) => (self.value.map(|v| v.median <= limit), format!("≤ {} {}", num(limit), self.unit)),
-            Budget::AtLeast(limit) => (self.value.map(|v| v.median >= limit), format!("≥ {} {}", num(limit), self.unit)),
+            Budget::AtLeast(limit) => {
+                (self.value.map(|v| v.median >= limit), format!("≥ {} {}", num(limit), self.unit))
+            }
             Budget::RatioAtMost(limit) => (self.ratio().map(|r| r <= limit), format!("≤ {limit:.1}× {reference}")),
             Budget::RatioAtLeast(limit) => (self.ratio().map(|r| r >= limit), format!("≥ {limit:.1}× {reference}")),
         };
@@ -116,14 +118,16 @@ pub fn table(sections: &[(&str, Vec<Row>)]) -> String {
         for row in rows {
             let (value, range) = figure(row.value, row.unit);
             let reference = match row.reference {
-                Some((name, Some(s))) => format!("{name}: {} {} ({}–{})", num(s.median), row.unit, num(s.min), num(s.max)),
+                Some((name, Some(s))) => {
+                    format!("{name}: {} {} ({}–{})", num(s.median), row.unit, num(s.min), num(s.max))
+                }
                 Some((name, None)) => format!("{name}: n/a"),
                 None => String::new(),
             };
             let ratio = row.ratio().map(|r| format!("{}×", num(r))).unwrap_or_default();
-            let _ = writeln!(out, "| {} | {value} | {range} | {reference} | {ratio} | {} |", row.measure, row.verdict());
+            let _ =
+                writeln!(out, "| {} | {value} | {range} | {reference} | {ratio} | {} |", row.measure, row.verdict());
         }
     }
     out
 }
-

@@ -67,7 +67,8 @@ pub fn scan_rate(b: &Bench) -> Result<Vec<Row>, String> {
         seconds.push(elapsed.as_secs_f64());
     }
     Ok(vec![
-        Row::new(format!("scan {SMALL_FILES} small JPEGs, 100 folders (cold app dir)"), "files/s", &rates).budget(Budget::AtLeast(400.0)),
+        Row::new(format!("scan {SMALL_FILES} small JPEGs, 100 folders (cold app dir)"), "files/s", &rates)
+            .budget(Budget::AtLeast(400.0)),
         Row::new("scan wall time", "s", &seconds),
     ])
 }

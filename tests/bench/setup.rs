@@ -62,7 +62,13 @@ pub fn prepare(b: &Bench) -> Result<Setup, String> {
     let (server, cookie) = setup.serve(b)?;
     let roots = get_data(server.addr, "/catalogs.icc?pids=-1", &cookie)?;
     let root_id = |name: &str| {
-        roots.as_array().into_iter().flatten().find(|c| c["name"] == name).and_then(|c| c["id"].as_i64()).ok_or_else(|| format!("no root catalog named {name} in {roots}"))
+        roots
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["name"] == name)
+            .and_then(|c| c["id"].as_i64())
+            .ok_or_else(|| format!("no root catalog named {name} in {roots}"))
     };
     setup.photos_root = root_id("photos")?;
     let big_root = root_id("big")?;
@@ -73,7 +79,8 @@ pub fn prepare(b: &Bench) -> Result<Setup, String> {
         .flatten()
         .filter_map(|f| Some((f["name"].as_str()?.to_string(), f["id"].as_i64()?)))
         .collect();
-    let id = |name: &str| ids.get(name).copied().ok_or_else(|| format!("{name} is not listed in the big folder: {listing}"));
+    let id =
+        |name: &str| ids.get(name).copied().ok_or_else(|| format!("{name} is not listed in the big folder: {listing}"));
     setup.p12 = id("p12.jpg")?;
     setup.blob = id(BLOB_NAME)?;
     setup.p24 = (0..BURST_PHOTOS).map(|i| id(&format!("p24_{i}.jpg"))).collect::<Result<_, _>>()?;

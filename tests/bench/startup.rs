@@ -51,5 +51,6 @@ pub fn idle_rss(b: &Bench, setup: &Setup) -> Result<Vec<Row>, String> {
         rss.push(server.rss_kib()? as f64 / MIB);
         progress(&format!("idle RSS {}/{}: {:.2} MiB", run + 1, b.runs, rss[run]));
     }
-    Ok(vec![Row::new(format!("RSS of `serve` idle after start ({FILES} files in the database)"), "MiB", &rss).budget(Budget::AtMost(4.0))])
+    Ok(vec![Row::new(format!("RSS of `serve` idle after start ({FILES} files in the database)"), "MiB", &rss)
+        .budget(Budget::AtMost(4.0))])
 }

@@ -28,7 +28,8 @@ pub fn cold_builds(b: &Bench, setup: &Setup) -> Result<Vec<Row>, String> {
     let out_dir = b.work.join("vips");
     std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
     let (server, cookie) = setup.serve(b)?;
-    let cases = [("12 MP (4000×3000)", setup.p12, b.lib.photo12()), ("24 MP (6000×4000)", setup.p24[0], b.lib.photo24(0))];
+    let cases =
+        [("12 MP (4000×3000)", setup.p12, b.lib.photo12()), ("24 MP (6000×4000)", setup.p24[0], b.lib.photo24(0))];
     let mut rows = Vec::new();
     let mut startup = Vec::new();
     for (label, id, file) in &cases {
@@ -42,7 +43,10 @@ pub fn cold_builds(b: &Bench, setup: &Setup) -> Result<Vec<Row>, String> {
                 let (_, bare) = run_timed(Command::new(&vips).arg("--vips-version").stdout(Stdio::null()), VIPS_LIMIT)?;
                 if round > 0 {
                     startup.push(bare.as_secs_f64() * 1000.0);
-                    progress(&format!("thumbnail {label} level {level} {round}/{}: {ms:.0} ms, vipsthumbnail {vips_ms:.0} ms", b.runs));
+                    progress(&format!(
+                        "thumbnail {label} level {level} {round}/{}: {ms:.0} ms, vipsthumbnail {vips_ms:.0} ms",
+                        b.runs
+                    ));
                     ours.push(ms);
                     theirs.push(vips_ms);
                 }
@@ -54,7 +58,11 @@ pub fn cold_builds(b: &Bench, setup: &Setup) -> Result<Vec<Row>, String> {
             );
         }
     }
-    rows.push(Row::new("vipsthumbnail start-up alone (`--vips-version`), included in its figures above", "ms", &startup));
+    rows.push(Row::new(
+        "vipsthumbnail start-up alone (`--vips-version`), included in its figures above",
+        "ms",
+        &startup,
+    ));
     Ok(rows)
 }
 
@@ -98,7 +106,11 @@ pub fn bursts(b: &Bench, setup: &Setup) -> Result<(Vec<Row>, Vec<Row>), String> 
         after.push(settled);
         let (peak_loaded, _, _) = burst(b, setup, true)?;
         loaded.push(peak_loaded);
-        progress(&format!("thumbnail burst {}/{}: {seconds:.2} s, peak {peak:.1} MiB; with 64 clients peak {peak_loaded:.1} MiB", run + 1, b.runs));
+        progress(&format!(
+            "thumbnail burst {}/{}: {seconds:.2} s, peak {peak:.1} MiB; with 64 clients peak {peak_loaded:.1} MiB",
+            run + 1,
+            b.runs
+        ));
     }
     let n = setup.p24.len() * LEVELS.len();
     let memory = vec![
@@ -106,7 +118,8 @@ pub fn bursts(b: &Bench, setup: &Setup) -> Result<(Vec<Row>, Vec<Row>), String> 
         Row::new("peak RSS for one cold 24 MP build, level 1", "MiB", &single[1]),
         Row::new(format!("peak RSS during a burst of {n} cold 24 MP thumbnail builds"), "MiB", &alone),
         Row::new("RSS 0.5 s after that burst (kept by the process)", "MiB", &after),
-        Row::new(format!("peak RSS with 64 clients on files.icc + the burst of {n} builds"), "MiB", &loaded).budget(Budget::AtMost(24.0)),
+        Row::new(format!("peak RSS with 64 clients on files.icc + the burst of {n} builds"), "MiB", &loaded)
+            .budget(Budget::AtMost(24.0)),
     ];
     let speed = vec![Row::new(format!("burst of {n} cold 24 MP thumbnails requested at once (wall)"), "s", &wall)];
     Ok((memory, speed))
@@ -125,11 +138,21 @@ fn single_build(b: &Bench, setup: &Setup, level: u32) -> Result<f64, String> {
 fn burst(b: &Bench, setup: &Setup, with_load: bool) -> Result<(f64, f64, f64), String> {
     let (server, cookie) = setup.serve(b)?;
     setup.clear_thumbnails()?;
-    let paths: Vec<String> =
-        setup.p24.iter().flat_map(|id| LEVELS.map(|(level, _)| format!("/thumbnail.icc?id={id}&level={level}"))).collect();
+    let paths: Vec<String> = setup
+        .p24
+        .iter()
+        .flat_map(|id| LEVELS.map(|(level, _)| format!("/thumbnail.icc?id={id}&level={level}")))
+        .collect();
     let files = files_paths();
     let stop = AtomicBool::new(false);
-    let spec = Spec { addr: server.addr, extra: &cookie, paths: &files, concurrency: 64, requests: u64::MAX, max_time: Duration::from_secs(120) };
+    let spec = Spec {
+        addr: server.addr,
+        extra: &cookie,
+        paths: &files,
+        concurrency: 64,
+        requests: u64::MAX,
+        max_time: Duration::from_secs(120),
+    };
     let (wall, failures, load_error) = std::thread::scope(|scope| {
         let load = with_load.then(|| scope.spawn(|| load::run(&spec, &stop)));
         if with_load {

@@ -7,9 +7,8 @@ use std::process::Command;
 
 /// A w×h JPEG with a red block in the stored top-left corner and blue elsewhere.
 pub fn jpeg(path: &Path, w: u32, h: u32, orientation: Option<u16>) {
-    let img: RgbImage = ImageBuffer::from_fn(w, h, |x, y| {
-        if x < w / 4 && y < h / 4 { Rgb([255, 0, 0]) } else { Rgb([0, 0, 255]) }
-    });
+    let img: RgbImage =
+        ImageBuffer::from_fn(w, h, |x, y| if x < w / 4 && y < h / 4 { Rgb([255, 0, 0]) } else { Rgb([0, 0, 255]) });
     let mut bytes = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90).encode_image(&img).unwrap();
     if let Some(orientation) = orientation {
@@ -41,7 +40,8 @@ pub fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
 
 /// A w×h PNG with a transparent right half.
 pub fn png_with_alpha(path: &Path, w: u32, h: u32) {
-    let img: RgbaImage = ImageBuffer::from_fn(w, h, |x, _| if x < w / 2 { Rgba([0, 255, 0, 255]) } else { Rgba([0, 0, 0, 0]) });
+    let img: RgbaImage =
+        ImageBuffer::from_fn(w, h, |x, _| if x < w / 2 { Rgba([0, 255, 0, 255]) } else { Rgba([0, 0, 0, 0]) });
     img.save(path).unwrap();
 }
 

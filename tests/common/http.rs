@@ -217,7 +217,9 @@ impl KeepAlive {
         let mut byte = [0u8; 64];
         match self.stream.peek(&mut byte) {
             Ok(0) => panic!("the server closed the connection after {} responses", self.answered),
-            Ok(n) => panic!("unasked bytes after {} responses: {:?}", self.answered, String::from_utf8_lossy(&byte[..n])),
+            Ok(n) => {
+                panic!("unasked bytes after {} responses: {:?}", self.answered, String::from_utf8_lossy(&byte[..n]))
+            }
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
             Err(e) => panic!("the connection failed after {} responses: {e}", self.answered),
         }
@@ -257,7 +259,12 @@ pub fn read_response(stream: &mut impl Read, method: &str) -> io::Result<Option<
         let mut byte = [0u8; 1];
         match stream.read(&mut byte)? {
             0 if head.is_empty() => return Ok(None),
-            0 => return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("inside the head {:?}", String::from_utf8_lossy(&head)))),
+            0 => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("inside the head {:?}", String::from_utf8_lossy(&head)),
+                ))
+            }
             _ => head.push(byte[0]),
         }
     }
@@ -282,7 +289,8 @@ fn read_chunked(stream: &mut impl Read) -> io::Result<Vec<u8>> {
     loop {
         let line = read_line(stream)?;
         let size = line.split(';').next().unwrap_or_default().trim();
-        let size = usize::from_str_radix(size, 16).map_err(|_| io::Error::new(io::ErrorKind::InvalidData, format!("chunk size {line:?}")))?;
+        let size = usize::from_str_radix(size, 16)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, format!("chunk size {line:?}")))?;
         if size == 0 {
             while !read_line(stream)?.is_empty() {} // trailers, then the empty line
             return Ok(body);
@@ -316,10 +324,8 @@ pub fn parse_response(bytes: &[u8]) -> Response {
     let mut lines = head.split("\r\n");
     let status_line = lines.next().unwrap_or_default();
     let status = status_line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status code");
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
     let mut body = bytes[split + 4..].to_vec();
     let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("Transfer-Encoding") && v.contains("chunked"));
     if chunked {

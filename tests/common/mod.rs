@@ -126,7 +126,8 @@ impl TestServer {
     pub fn hand_over(&self, path: &Path) {
         let Some(user) = self.user else { return };
         for dir in path.ancestors().take_while(|p| p.starts_with(self.app_dir())) {
-            std::os::unix::fs::lchown(dir, Some(user), Some(user)).unwrap_or_else(|e| panic!("chown {}: {e}", dir.display()));
+            std::os::unix::fs::lchown(dir, Some(user), Some(user))
+                .unwrap_or_else(|e| panic!("chown {}: {e}", dir.display()));
         }
     }
 
@@ -134,7 +135,8 @@ impl TestServer {
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).expect("first stdout line");
-        let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("bad first line: {line:?}"));
+        let addr =
+            line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("bad first line: {line:?}"));
         TestServer { addr: addr.to_string(), child, dir, user }
     }
 

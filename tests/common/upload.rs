@@ -251,7 +251,12 @@ impl Tmpfs {
             .arg(dir)
             .output()
             .expect("mount runs");
-        assert!(output.status.success(), "mounting a tmpfs on {} failed: {}", dir.display(), String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "mounting a tmpfs on {} failed: {}",
+            dir.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
         Tmpfs { dir: dir.to_path_buf() }
     }
 

@@ -1,7 +1,10 @@
 //! createCatalog and updateCatalog: directories on disk, sanitised names, parameter rules,
 //! renames, moves inside and across roots, cycles and root moves, invisible ids.
 
-use super::{catalog_info, catalog_named, download, enc, entries, file_names, logged_in, root_named, shared_library, terry_with_tree};
+use super::{
+    catalog_info, catalog_named, download, enc, entries, file_names, logged_in, root_named, shared_library,
+    terry_with_tree,
+};
 use crate::{family_library, file_id};
 
 /// The single entry of `after` that is not in `before`.
@@ -23,7 +26,10 @@ fn create_catalog_makes_a_sanitised_dated_directory_inside_the_parents_directory
     assert_eq!(data["name"], "My Photos", "the display name is kept as given");
     assert_eq!((data["parentId"].as_i64(), data["rootId"].as_i64()), (Some(root), Some(root)));
     assert_eq!((data["createTime"].as_i64(), data["lastModifyTime"].as_i64()), (Some(1499000000), Some(1499000100)));
-    assert_eq!((data["memo"].as_str(), data["helpInt"].as_i64(), data["helpText"].as_str()), (Some("m"), Some(7), Some("t")));
+    assert_eq!(
+        (data["memo"].as_str(), data["helpInt"].as_i64(), data["helpText"].as_str()),
+        (Some("m"), Some(7), Some("t"))
+    );
     assert_eq!((data["subCatalogCount"].as_i64(), data["fileCount"].as_i64()), (Some(0), Some(0)));
     assert!(data.get("path").is_none());
     let dir = new_entry(&before, &entries(&terry_dir));
@@ -36,7 +42,9 @@ fn create_catalog_makes_a_sanitised_dated_directory_inside_the_parents_directory
     let listed = catalog_named(&mut client, root, "My Photos");
     assert_eq!(listed["id"], data["id"]);
     assert_eq!(catalog_named(&mut client, -1, "terry")["subCatalogCount"], 2);
-    let json = client.post_json("/createCatalog.icc", &format!(r#"{{"parentId": {root}, "name": "Json", "helpInt": "x"}}"#)).data();
+    let json = client
+        .post_json("/createCatalog.icc", &format!(r#"{{"parentId": {root}, "name": "Json", "helpInt": "x"}}"#))
+        .data();
     assert_eq!(json["name"], "Json");
     assert!(json.get("helpInt").is_none(), "an invalid helpInt is silently absent");
     assert!(json["createTime"].as_i64().unwrap() > 1_600_000_000, "createTime defaults to now");
@@ -105,7 +113,10 @@ fn create_catalog_checks_login_then_parameters_then_the_parent() {
     assert_eq!(client.post_form("/createCatalog.icc", "parentId=999999&name=x").code(), -10007);
     assert_eq!(entries(&server.app_dir().join("anna")), ["x.jpg"], "nothing was created in anna's folder");
     let name = "é".repeat(99);
-    assert_eq!(client.post_form("/createCatalog.icc", &format!("parentId={root}&name={}", enc(&name))).data()["name"], name.as_str());
+    assert_eq!(
+        client.post_form("/createCatalog.icc", &format!("parentId={root}&name={}", enc(&name))).data()["name"],
+        name.as_str()
+    );
     assert_eq!(client.get(&format!("/createCatalog.icc?parentId={root}&name=x")).status, 405);
 }
 
@@ -127,8 +138,13 @@ fn update_catalog_renames_and_sets_memo_and_help_but_leaves_the_directory_alone(
     let mut client = logged_in(&server, "terry", "123");
     let root = root_named(&mut client, "terry");
     let sub = catalog_named(&mut client, root, "sub")["id"].as_i64().unwrap();
-    let data = client.post_form("/updateCatalog.icc", &format!("id={sub}&name=Holiday&memo=beach&helpInt=3&helpText=t")).data();
-    assert_eq!((data["id"].as_i64(), data["name"].as_str(), data["memo"].as_str()), (Some(sub), Some("Holiday"), Some("beach")));
+    let data = client
+        .post_form("/updateCatalog.icc", &format!("id={sub}&name=Holiday&memo=beach&helpInt=3&helpText=t"))
+        .data();
+    assert_eq!(
+        (data["id"].as_i64(), data["name"].as_str(), data["memo"].as_str()),
+        (Some(sub), Some("Holiday"), Some("beach"))
+    );
     assert_eq!((data["helpInt"].as_i64(), data["helpText"].as_str()), (Some(3), Some("t")));
     assert_eq!((data["subCatalogCount"].as_i64(), data["fileCount"].as_i64()), (Some(1), Some(1)));
     assert!(data["lastModifyTime"].as_i64().unwrap() > 1_600_000_000);
@@ -136,8 +152,13 @@ fn update_catalog_renames_and_sets_memo_and_help_but_leaves_the_directory_alone(
     assert!(server.app_dir().join("terry/sub").is_dir() && !server.app_dir().join("terry/Holiday").exists());
     let long = "n".repeat(100);
     let data = client.post_form("/updateCatalog.icc", &format!("id={sub}&name={long}&memo=x")).data();
-    assert_eq!((data["name"].as_str(), data["memo"].as_str()), (Some("Holiday"), Some("x")), "a too long name is ignored");
-    let data = client.post_json("/updateCatalog.icc", &format!(r#"{{"id": {sub}, "helpInt": "abc", "memo": ""}}"#)).data();
+    assert_eq!(
+        (data["name"].as_str(), data["memo"].as_str()),
+        (Some("Holiday"), Some("x")),
+        "a too long name is ignored"
+    );
+    let data =
+        client.post_json("/updateCatalog.icc", &format!(r#"{{"id": {sub}, "helpInt": "abc", "memo": ""}}"#)).data();
     assert_eq!((data["memo"].as_str(), data["helpInt"].as_i64()), (Some(""), Some(3)), "an empty memo is a value");
 }
 
@@ -194,7 +215,8 @@ fn update_catalog_refuses_cycles_and_root_moves_with_minus_10003() {
 fn moving_a_catalog_within_its_root_changes_only_its_parent() {
     let server = family_library();
     let (mut client, [root, sub, deeper]) = terry_with_tree(&server);
-    let trip = client.post_form("/createCatalog.icc", &format!("parentId={root}&name=Trip")).data()["id"].as_i64().unwrap();
+    let trip =
+        client.post_form("/createCatalog.icc", &format!("parentId={root}&name=Trip")).data()["id"].as_i64().unwrap();
     let moved = client.post_form("/updateCatalog.icc", &format!("id={deeper}&parentId={trip}")).data();
     assert_eq!((moved["parentId"].as_i64(), moved["rootId"].as_i64()), (Some(trip), Some(root)));
     assert_eq!(catalog_info(&mut client, trip, deeper).unwrap()["fileCount"], 1);
@@ -219,7 +241,11 @@ fn moving_a_subtree_to_another_root_moves_every_catalog_and_file_with_it() {
     assert_eq!(catalog_info(&mut terry, sub, deeper).unwrap()["rootId"], shared, "descendants follow");
     assert_eq!(file_names(&mut terry, &format!("&rootIds={shared}")), ["c.gif", "d.jpg", "s.jpg"]);
     assert_eq!(file_names(&mut terry, &format!("&rootIds={root}")), ["a.jpg"]);
-    assert_eq!(file_names(&mut anna, ""), ["c.gif", "d.jpg", "s.jpg", "x.jpg"], "anna sees the shared root's new files");
+    assert_eq!(
+        file_names(&mut anna, ""),
+        ["c.gif", "d.jpg", "s.jpg", "x.jpg"],
+        "anna sees the shared root's new files"
+    );
     assert_eq!(catalog_info(&mut anna, shared, sub).unwrap()["subCatalogCount"], 1);
     let d = file_id(&mut anna, "d.jpg");
     assert_eq!(download(&mut anna, d), std::fs::read(server.app_dir().join("terry/sub/deeper/d.jpg")).unwrap());

@@ -1,7 +1,10 @@
 //! deleteCatalog (protocol §4.8): subtrees, rescued catalogs and files, moved-in files, roots and
 //! associations, symlinks, hostile display names, foreign ids.
 
-use super::{catalog_info, catalog_named, download, enc, entries, file_names, logged_in, put_thumb, root_named, shared_library, terry_with_tree, thumb_root};
+use super::{
+    catalog_info, catalog_named, download, enc, entries, file_names, logged_in, put_thumb, root_named, shared_library,
+    terry_with_tree, thumb_root,
+};
 use crate::common::{fixtures, media_dir, scan_config, TestServer};
 use crate::{family_library, file_id};
 use std::os::unix::fs::symlink;
@@ -11,11 +14,17 @@ fn deleting_a_catalog_removes_its_subtree_rows_thumbnails_and_directories() {
     let server = family_library();
     let (mut client, [_, sub, deeper]) = terry_with_tree(&server);
     let (c, d) = (file_id(&mut client, "c.gif"), file_id(&mut client, "d.jpg"));
-    let thumbs = [put_thumb(&server, sub, c, false, b"t"), put_thumb(&server, sub, c, true, b"s"), put_thumb(&server, deeper, d, false, b"t")];
+    let thumbs = [
+        put_thumb(&server, sub, c, false, b"t"),
+        put_thumb(&server, sub, c, true, b"s"),
+        put_thumb(&server, deeper, d, false, b"t"),
+    ];
     assert_eq!(client.post_form("/deleteCatalog.icc", &format!("ids={sub}")).data(), "OK");
     assert!(!server.app_dir().join("terry/sub").exists());
     assert!(thumbs.iter().all(|t| !t.exists()));
-    assert!(!thumb_root(&server).join(sub.to_string()).exists() && !thumb_root(&server).join(deeper.to_string()).exists());
+    assert!(
+        !thumb_root(&server).join(sub.to_string()).exists() && !thumb_root(&server).join(deeper.to_string()).exists()
+    );
     assert_eq!(file_names(&mut client, ""), ["a.jpg", "b.png", "notes.txt"]);
     assert_eq!(client.get(&format!("/catalogs.icc?pids={sub},{deeper}")).data(), serde_json::json!([]));
     assert_eq!(catalog_named(&mut client, -1, "terry")["subCatalogCount"], 0);
@@ -29,7 +38,10 @@ fn deleting_nested_catalogs_rescues_what_was_moved_out_and_deletes_what_was_move
     let terry_dir = server.app_dir().join("terry");
     let (mut client, [root, sub, deeper]) = terry_with_tree(&server);
     let (a, c, d) = (file_id(&mut client, "a.jpg"), file_id(&mut client, "c.gif"), file_id(&mut client, "d.jpg"));
-    let (gif, jpeg) = (std::fs::read(terry_dir.join("sub/c.gif")).unwrap(), std::fs::read(terry_dir.join("sub/deeper/d.jpg")).unwrap());
+    let (gif, jpeg) = (
+        std::fs::read(terry_dir.join("sub/c.gif")).unwrap(),
+        std::fs::read(terry_dir.join("sub/deeper/d.jpg")).unwrap(),
+    );
     client.post_form("/updateFile.icc", &format!("id={a}&catalogId={sub}")).data(); // moved in
     client.post_form("/updateFile.icc", &format!("id={c}&catalogId={root}")).data(); // moved out
     client.post_form("/updateCatalog.icc", &format!("id={deeper}&parentId={root}")).data(); // moved out
@@ -62,7 +74,8 @@ fn rescued_catalogs_and_relocated_files_with_hostile_names_stay_inside_their_new
     let server = family_library();
     let terry_dir = server.app_dir().join("terry");
     let (mut client, [root, sub, deeper]) = terry_with_tree(&server);
-    let trip = client.post_form("/createCatalog.icc", &format!("parentId={sub}&name=Trip")).data()["id"].as_i64().unwrap();
+    let trip =
+        client.post_form("/createCatalog.icc", &format!("parentId={sub}&name=Trip")).data()["id"].as_i64().unwrap();
     let hostile = "../../../escape";
     client.post_form("/updateCatalog.icc", &format!("id={deeper}&parentId={root}&name={}", enc(hostile))).data();
     client.post_form("/updateCatalog.icc", &format!("id={trip}&parentId={root}&name={}", enc("照片"))).data();
@@ -179,7 +192,8 @@ fn a_failure_half_way_through_a_delete_puts_every_moved_file_back_and_changes_no
     let terry_dir = server.app_dir().join("terry");
     let (mut client, [root, sub, deeper]) = terry_with_tree(&server);
     let c = file_id(&mut client, "c.gif");
-    let gone = client.post_form("/createCatalog.icc", &format!("parentId={root}&name=Gone")).data()["id"].as_i64().unwrap();
+    let gone =
+        client.post_form("/createCatalog.icc", &format!("parentId={root}&name=Gone")).data()["id"].as_i64().unwrap();
     client.post_form("/updateCatalog.icc", &format!("id={deeper}&parentId={root}")).data(); // rescued first
     client.post_form("/updateFile.icc", &format!("id={c}&catalogId={gone}")).data(); // then cannot be relocated
     let gone_dir = entries(&terry_dir).into_iter().find(|e| e.starts_with("Gone_")).unwrap();
@@ -192,5 +206,9 @@ fn a_failure_half_way_through_a_delete_puts_every_moved_file_back_and_changes_no
     assert_eq!(catalog_info(&mut client, root, sub).unwrap()["fileCount"], 0);
     assert_eq!(catalog_info(&mut client, root, deeper).unwrap()["fileCount"], 1);
     let d = file_id(&mut client, "d.jpg");
-    assert_eq!(download(&mut client, d), std::fs::read(terry_dir.join("sub/deeper/d.jpg")).unwrap(), "the row still points there");
+    assert_eq!(
+        download(&mut client, d),
+        std::fs::read(terry_dir.join("sub/deeper/d.jpg")).unwrap(),
+        "the row still points there"
+    );
 }

@@ -65,11 +65,19 @@ fn update_file_sets_every_field_and_ignores_invalid_values() {
         "m".repeat(1025)
     );
     let data = update(&mut client, &invalid);
-    assert_eq!((data["name"].as_str(), data["type"].as_i64(), data["memo"].as_str()), (Some("Renamed.jpg"), Some(4), Some("m")));
-    assert_eq!((data["ext"].as_str(), data["width"].as_i64(), data["duration"].as_f64()), (Some("JPG"), Some(10), Some(2.5)));
+    assert_eq!(
+        (data["name"].as_str(), data["type"].as_i64(), data["memo"].as_str()),
+        (Some("Renamed.jpg"), Some(4), Some("m"))
+    );
+    assert_eq!(
+        (data["ext"].as_str(), data["width"].as_i64(), data["duration"].as_f64()),
+        (Some("JPG"), Some(10), Some(2.5))
+    );
     assert_eq!((data["createTime"].as_i64(), data["helpInt"].as_i64()), (Some(1400000000), Some(1)));
     assert!(data["lastModifyTime"].as_i64().unwrap() > 1_600_000_000, "an absent lastModifyTime becomes now");
-    let data = client.post_json("/updateFile.icc", &format!(r#"{{"id": {a}, "ext": "", "name": "{}"}}"#, "é".repeat(100))).data();
+    let data = client
+        .post_json("/updateFile.icc", &format!(r#"{{"id": {a}, "ext": "", "name": "{}"}}"#, "é".repeat(100)))
+        .data();
     assert_eq!((data["ext"].as_str(), data["name"].as_str()), (Some(""), Some("é".repeat(100).as_str())));
 }
 
@@ -148,7 +156,9 @@ fn a_thumbnail_status_of_2_hides_a_file_and_lists_it_as_uploading_for_its_upload
     assert_eq!(file_names(&mut client, ""), ["a.jpg", "b.png", "c.gif", "d.jpg", "notes.txt"]);
     assert_eq!(client.get("/uploadingInfo.icc").data(), serde_json::json!([]));
     let status: (i64, i64) = database(&server)
-        .query_row("SELECT statusForThumb, statusForScreen FROM Files WHERE id = ?1", [b], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT statusForThumb, statusForScreen FROM Files WHERE id = ?1", [b], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
     assert_eq!(status, (0, 0));
 }

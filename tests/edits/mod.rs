@@ -25,7 +25,10 @@ pub fn shared_library() -> TestServer {
         fixtures::jpeg(&anna.join("x.jpg"), 16, 16, None);
         scan_config(
             dir,
-            &[("terry", "123", &[terry.as_path(), shared.as_path()]), ("anna", "456", &[anna.as_path(), shared.as_path()])],
+            &[
+                ("terry", "123", &[terry.as_path(), shared.as_path()]),
+                ("anna", "456", &[anna.as_path(), shared.as_path()]),
+            ],
         );
     })
 }
@@ -101,7 +104,9 @@ pub fn put_thumb(server: &TestServer, real_catalog: i64, file: i64, screen: bool
 
 /// Percent-encodes every byte that is not an ASCII letter or digit.
 pub fn enc(text: &str) -> String {
-    text.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }
 
 /// The bytes downFile sends for a file id (status 200 asserted).

@@ -29,7 +29,9 @@ fn the_sanitiser_folds_common_latin_letters_and_drops_other_non_ascii() {
 
 #[test]
 fn sanitised_names_can_never_climb_out_of_a_directory() {
-    for hostile in ["..", ".", "../../etc/passwd", "/etc/passwd", "..\\..\\x", "．．／．．／x", "\0", "a/../../b", "%2e%2e"] {
+    for hostile in
+        ["..", ".", "../../etc/passwd", "/etc/passwd", "..\\..\\x", "．．／．．／x", "\0", "a/../../b", "%2e%2e"]
+    {
         let name = sanitize(hostile);
         assert!(name.is_empty() || child_of(Path::new("/srv/media"), &name).is_ok(), "{hostile:?} → {name:?}");
         assert!(!name.starts_with('.') && !name.contains('/'), "{hostile:?} → {name:?}");
@@ -79,7 +81,11 @@ fn creation_retries_collisions_a_bounded_number_of_times() {
     let mut seen = Vec::new();
     let (path, ()) = create_unique(dir.path(), None, "jpg", |p| {
         seen.push(p.to_path_buf());
-        if seen.len() < 3 { Err(io::ErrorKind::AlreadyExists.into()) } else { std::fs::write(p, b"") }
+        if seen.len() < 3 {
+            Err(io::ErrorKind::AlreadyExists.into())
+        } else {
+            std::fs::write(p, b"")
+        }
     })
     .unwrap();
     assert_eq!(seen.len(), 3);

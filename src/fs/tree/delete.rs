@@ -47,7 +47,13 @@ pub fn delete_catalogs(conn: &mut Connection, config: &Config, roots: &[i64], id
 }
 
 /// Steps 1–5 inside the transaction; returns what steps 2, 4 and 6 remove after the commit.
-fn apply(tx: &Transaction, config: &Config, roots: &[i64], ids: &[i64], journal: &mut Journal) -> Result<Leftovers, ApiError> {
+fn apply(
+    tx: &Transaction,
+    config: &Config,
+    roots: &[i64],
+    ids: &[i64],
+    journal: &mut Journal,
+) -> Result<Leftovers, ApiError> {
     let doomed = doomed_catalogs(tx, roots, ids)?;
     let mut leftovers = Leftovers::default();
     if doomed.is_empty() {
@@ -104,7 +110,11 @@ fn refuse_protected_dirs(config: &Config, doomed: &Doomed) -> Result<(), ApiErro
     for catalog in doomed.values() {
         let dir = Path::new(&catalog.path);
         if [&config.app_dir, &config.thumb_path].iter().any(|p| p.starts_with(dir)) {
-            log::error!("refusing to delete catalog {} ({}): it holds the server's own files", catalog.id, catalog.path);
+            log::error!(
+                "refusing to delete catalog {} ({}): it holds the server's own files",
+                catalog.id,
+                catalog.path
+            );
             return Err(ApiError::DeleteFailed);
         }
     }
@@ -151,11 +161,20 @@ fn logical_depth(tx: &Transaction, catalog: &Catalog) -> Result<usize, ApiError>
 /// the regular files of its old directory moved there, and the row pointed at it.
 fn rescue(tx: &Transaction, catalog: &Catalog, journal: &mut Journal) -> Result<(), ApiError> {
     if catalog.is_root() {
-        log::error!("refusing: the root catalog {} ({}) of another tree lies inside a directory to delete", catalog.id, catalog.path);
+        log::error!(
+            "refusing: the root catalog {} ({}) of another tree lies inside a directory to delete",
+            catalog.id,
+            catalog.path
+        );
         return Err(ApiError::DeleteFailed);
     }
     let Some(parent) = db::catalogs::by_id(tx, catalog.parent_id)? else {
-        log::error!("catalog {} ({}) must be rescued but its parent {} is missing", catalog.id, catalog.path, catalog.parent_id);
+        log::error!(
+            "catalog {} ({}) must be rescued but its parent {} is missing",
+            catalog.id,
+            catalog.path,
+            catalog.parent_id
+        );
         return Err(ApiError::DeleteFailed);
     };
     let old_name = catalog.display_name();

@@ -2,7 +2,9 @@
 //! and parents in the database only; directories and files stay where they are on disk. Each
 //! edit runs in one transaction, checked against the roots the user sees.
 
-use crate::db::{self, catalogs::Catalog, catalogs::CatalogWithCounts, edits::CatalogEdit, edits::FileEdit, files::FileRow};
+use crate::db::{
+    self, catalogs::Catalog, catalogs::CatalogWithCounts, edits::CatalogEdit, edits::FileEdit, files::FileRow,
+};
 use crate::error::ApiError;
 use rusqlite::Transaction;
 
@@ -10,7 +12,12 @@ use rusqlite::Transaction;
 /// nothing (a move to the current parent counts as no move), are -10010; moving a root, or a
 /// catalog into itself or one of its descendants, is -10003. A move into another root carries
 /// the subtree's files along.
-pub fn update_catalog(conn: &mut rusqlite::Connection, roots: &[i64], id: i64, mut edit: CatalogEdit) -> Result<CatalogWithCounts, ApiError> {
+pub fn update_catalog(
+    conn: &mut rusqlite::Connection,
+    roots: &[i64],
+    id: i64,
+    mut edit: CatalogEdit,
+) -> Result<CatalogWithCounts, ApiError> {
     db::in_transaction(conn, |tx| {
         let catalog = visible_catalog(tx, roots, id)?;
         edit.parent_id = edit.parent_id.filter(|&p| p != catalog.parent_id);
@@ -46,9 +53,16 @@ fn visible_catalog(tx: &Transaction, roots: &[i64], id: i64) -> Result<Catalog, 
 /// Applies `edit` to file `id`, moving it logically into catalog `target_id` when given. An
 /// invisible file or target, and an edit that changes nothing, are -10010. The physical file
 /// and its realCatalogId never change.
-pub fn update_file(conn: &mut rusqlite::Connection, roots: &[i64], id: i64, target_id: Option<i64>, mut edit: FileEdit) -> Result<FileRow, ApiError> {
+pub fn update_file(
+    conn: &mut rusqlite::Connection,
+    roots: &[i64],
+    id: i64,
+    target_id: Option<i64>,
+    mut edit: FileEdit,
+) -> Result<FileRow, ApiError> {
     db::in_transaction(conn, |tx| {
-        let file = db::files::by_id(tx, id)?.filter(|f| roots.contains(&f.root_catalog_id)).ok_or(ApiError::NotModified)?;
+        let file =
+            db::files::by_id(tx, id)?.filter(|f| roots.contains(&f.root_catalog_id)).ok_or(ApiError::NotModified)?;
         if let Some(target_id) = target_id {
             let target = visible_catalog(tx, roots, target_id)?;
             edit.catalog = (target.id != file.catalog_id).then_some((target.id, target.root_id));

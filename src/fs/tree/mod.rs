@@ -25,10 +25,17 @@ use std::path::{Path, PathBuf};
 /// Creates a catalog under `parent_id` (visible, else -10007): its directory inside the parent's
 /// physical directory under a generated name (§3.7), then its row. Either failure gives -102,
 /// and a directory without a row is removed.
-pub fn create_catalog(conn: &mut Connection, roots: &[i64], parent_id: i64, fields: &CatalogFields) -> Result<CatalogWithCounts, ApiError> {
-    let parent = db::catalogs::by_id(conn, parent_id)?.filter(|c| roots.contains(&c.root_id)).ok_or(ApiError::InvalidCatalog)?;
+pub fn create_catalog(
+    conn: &mut Connection,
+    roots: &[i64],
+    parent_id: i64,
+    fields: &CatalogFields,
+) -> Result<CatalogWithCounts, ApiError> {
+    let parent =
+        db::catalogs::by_id(conn, parent_id)?.filter(|c| roots.contains(&c.root_id)).ok_or(ApiError::InvalidCatalog)?;
     let parent = &parent;
-    let (dir, ()) = safe_path::create_unique(Path::new(&parent.path), Some(&fields.name), "", |p| std::fs::create_dir(p))?;
+    let (dir, ()) =
+        safe_path::create_unique(Path::new(&parent.path), Some(&fields.name), "", |p| std::fs::create_dir(p))?;
     let inserted = match dir.to_str() {
         Some(path) => db::in_transaction(conn, |tx| {
             let id = db::edits::insert_child(tx, path, parent, fields)?;

@@ -38,7 +38,11 @@ impl Outcome {
 #[derive(Debug)]
 pub enum Failure {
     UnknownPart(String),
-    BadBegin { part: Part, begin: i64, size: u64 },
+    BadBegin {
+        part: Part,
+        begin: i64,
+        size: u64,
+    },
     NoPhysicalCatalog,
     /// Truncated or malformed multipart, client disconnect.
     Body(io::Error),
@@ -60,7 +64,9 @@ impl Failure {
     /// A line for the log: client mistakes at info level, disk trouble as a warning.
     pub fn log(&self, file_id: i64) {
         match self {
-            Failure::Disk(part, e) => log::warn!("upload of file {file_id}: cannot write {}: {}", part.word(), disk_cause(e)),
+            Failure::Disk(part, e) => {
+                log::warn!("upload of file {file_id}: cannot write {}: {}", part.word(), disk_cause(e))
+            }
             Failure::Body(e) => log::info!("upload of file {file_id} stopped: {}", body_cause(e)),
             Failure::BadBegin { part, begin, size } => {
                 log::info!("upload of file {file_id}: {} begins at {begin} but {size} bytes are stored", part.word())

@@ -132,7 +132,12 @@ fn open_at(path: &Path, begin: Begin, make_dir: bool) -> Result<File, WriteError
 }
 
 /// Copies `data` to the end of `file` chunk by chunk, hashing what was written.
-fn append(file: &mut File, data: &mut dyn Read, mut hasher: Option<&mut Hasher>, buf: &mut [u8]) -> Result<u64, WriteError> {
+fn append(
+    file: &mut File,
+    data: &mut dyn Read,
+    mut hasher: Option<&mut Hasher>,
+    buf: &mut [u8],
+) -> Result<u64, WriteError> {
     let mut total = 0u64;
     loop {
         let n = match data.read(buf) {

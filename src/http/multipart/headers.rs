@@ -11,9 +11,7 @@ pub fn boundary_from_content_type(content_type: &str) -> Option<String> {
         return None;
     }
     let (_, params) = content_type.split_once(';')?;
-    let (_, b) = parse_params(params)
-        .into_iter()
-        .find(|(k, _)| k == "boundary")?;
+    let (_, b) = parse_params(params).into_iter().find(|(k, _)| k == "boundary")?;
     let printable = b.bytes().all(|c| (0x20..0x7f).contains(&c)) && !b.ends_with(' ');
     ((1..=70).contains(&b.len()) && printable).then_some(b)
 }
@@ -21,9 +19,7 @@ pub fn boundary_from_content_type(content_type: &str) -> Option<String> {
 #[must_use]
 /// True when the media type (ignoring parameters, case-insensitive) is multipart/form-data.
 pub fn is_multipart_form_data(content_type: &str) -> bool {
-    let media = content_type
-        .split_once(';')
-        .map_or(content_type, |(t, _)| t);
+    let media = content_type.split_once(';').map_or(content_type, |(t, _)| t);
     media.trim().eq_ignore_ascii_case("multipart/form-data")
 }
 

@@ -1,8 +1,8 @@
 //! The streaming body reader: finds the delimiters in a fixed buffer and hands out part data as
 //! soon as it cannot belong to one.
 
-use super::PartHeaders;
 use super::headers::{parse_headers, trim_cr};
+use super::PartHeaders;
 use std::io::{self, Read};
 
 const BUF_SIZE: usize = 64 * 1024;
@@ -97,15 +97,7 @@ impl<R: Read> MultipartReader<R> {
         let mut buf = vec![0u8; BUF_SIZE + delim.len()].into_boxed_slice();
         // A virtual CRLF lets an opening boundary at the very start match the delimiter.
         buf[..2].copy_from_slice(b"\r\n");
-        Self {
-            inner: body,
-            buf,
-            start: 0,
-            end: 2,
-            known: 0,
-            delim,
-            state: State::Preamble,
-        }
+        Self { inner: body, buf, start: 0, end: 2, known: 0, delim, state: State::Preamble }
     }
 
     /// Advance to the next part, skipping any unread data of the current part. Ok(None) after the closing boundary `--boundary--`.
@@ -324,9 +316,5 @@ fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
         }
         base += 8;
     }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == needle)
-        .map(|i| base + i)
+    chunks.remainder().iter().position(|&b| b == needle).map(|i| base + i)
 }

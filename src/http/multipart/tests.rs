@@ -22,9 +22,7 @@ impl Read for Chunked<'_> {
             Sizes::SplitAt(at) if self.pos < *at => *at - self.pos,
             Sizes::SplitAt(_) => usize::MAX,
             Sizes::Lcg(s) => {
-                *s = s
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
+                *s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
                 1 + (*s >> 33) as usize % 17
             }
         };
@@ -37,14 +35,7 @@ impl Read for Chunked<'_> {
 
 /// Parses everything with a 7-byte output buffer; the error is rendered as Debug text.
 fn parse(body: &[u8], sizes: Sizes) -> (Parts, String) {
-    let mut mp = MultipartReader::new(
-        Chunked {
-            data: body,
-            pos: 0,
-            sizes,
-        },
-        B,
-    );
+    let mut mp = MultipartReader::new(Chunked { data: body, pos: 0, sizes }, B);
     let mut parts = Vec::new();
     loop {
         let headers = match mp.next_part() {
@@ -69,11 +60,7 @@ fn parse(body: &[u8], sizes: Sizes) -> (Parts, String) {
 
 fn field(name: &str, filename: Option<&str>, ct: Option<&str>) -> PartHeaders {
     let s = |v: Option<&str>| v.map(str::to_string);
-    PartHeaders {
-        name: Some(name.into()),
-        filename: s(filename),
-        content_type: s(ct),
-    }
+    PartHeaders { name: Some(name.into()), filename: s(filename), content_type: s(ct) }
 }
 
 fn two_part_body(file_data: &[u8]) -> Vec<u8> {
@@ -121,19 +108,12 @@ fn an_empty_part_has_no_data_and_the_next_part_still_follows() {
     let body = b"--boundary42\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\r\n--boundary42\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\nx\r\n--boundary42--";
     let (parts, err) = parse(body, Sizes::Fixed(1));
     assert_eq!(err, "");
-    assert_eq!(
-        parts,
-        vec![
-            (field("a", None, None), vec![]),
-            (field("b", None, None), b"x".to_vec())
-        ]
-    );
+    assert_eq!(parts, vec![(field("a", None, None), vec![]), (field("b", None, None), b"x".to_vec())]);
 }
 
 #[test]
 fn a_missing_final_boundary_is_truncated_and_keeps_only_certain_data() {
-    let head =
-        b"--boundary42\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nhello".to_vec();
+    let head = b"--boundary42\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nhello".to_vec();
     for (tail, kept) in [
         (&b"\r\n--bou"[..], &b"hello"[..]),
         (b"\r", b"hello"),
@@ -171,68 +151,40 @@ fn every_cut_of_a_body_yields_prefixes_of_the_true_data() {
 
 #[test]
 fn preamble_epilogue_bare_lf_headers_and_transport_padding_are_accepted() {
-    let body = b"ignored preamble\r\n--boundary42 \t\nContent-Disposition: form-data; name=x\n\nv\r\n--boundary42--garbage";
+    let body =
+        b"ignored preamble\r\n--boundary42 \t\nContent-Disposition: form-data; name=x\n\nv\r\n--boundary42--garbage";
     let (parts, err) = parse(body, Sizes::Fixed(1));
-    assert_eq!(
-        (parts, err),
-        (vec![(field("x", None, None), b"v".to_vec())], String::new())
-    );
+    assert_eq!((parts, err), (vec![(field("x", None, None), b"v".to_vec())], String::new()));
 }
 
 #[test]
 fn missing_opening_boundary_is_malformed() {
-    let (_, err) = parse(
-        b"Content-Disposition: form-data; name=\"a\"\r\n\r\nx",
-        Sizes::Fixed(5),
-    );
+    let (_, err) = parse(b"Content-Disposition: form-data; name=\"a\"\r\n\r\nx", Sizes::Fixed(5));
     assert_eq!(err, "Malformed(\"no opening boundary\")");
-    assert_eq!(
-        parse(b"", Sizes::Fixed(5)).1,
-        "Malformed(\"no opening boundary\")"
-    );
+    assert_eq!(parse(b"", Sizes::Fixed(5)).1, "Malformed(\"no opening boundary\")");
 }
 
 #[test]
 fn a_boundary_followed_by_other_characters_is_malformed() {
     let body = b"--boundary42\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--boundary42X\r\n";
-    assert_eq!(
-        parse(body, Sizes::Fixed(1)).1,
-        "Malformed(\"unexpected bytes after boundary\")"
-    );
+    assert_eq!(parse(body, Sizes::Fixed(1)).1, "Malformed(\"unexpected bytes after boundary\")");
 }
 
 #[test]
 fn huge_header_sections_and_too_many_headers_are_malformed() {
     let big = format!("--boundary42\r\nX-Big: {}\r\n\r\ndata", "a".repeat(9000));
-    assert_eq!(
-        parse(big.as_bytes(), Sizes::Fixed(1000)).1,
-        "Malformed(\"header section too large\")"
-    );
+    assert_eq!(parse(big.as_bytes(), Sizes::Fixed(1000)).1, "Malformed(\"header section too large\")");
     let many = format!("--boundary42\r\n{}\r\ndata", "X-A: 1\r\n".repeat(33));
-    assert_eq!(
-        parse(many.as_bytes(), Sizes::Fixed(1)).1,
-        "Malformed(\"too many part headers\")"
-    );
-    let ok = format!(
-        "--boundary42\r\n{}\r\ndata\r\n--boundary42--",
-        "X-A: 1\r\n".repeat(32)
-    );
+    assert_eq!(parse(many.as_bytes(), Sizes::Fixed(1)).1, "Malformed(\"too many part headers\")");
+    let ok = format!("--boundary42\r\n{}\r\ndata\r\n--boundary42--", "X-A: 1\r\n".repeat(32));
     assert_eq!(parse(ok.as_bytes(), Sizes::Fixed(1)).1, "");
     let bad = b"--boundary42\r\nno colon here\r\n\r\n";
-    assert_eq!(
-        parse(bad, Sizes::Fixed(1)).1,
-        "Malformed(\"bad header line\")"
-    );
+    assert_eq!(parse(bad, Sizes::Fixed(1)).1, "Malformed(\"bad header line\")");
 }
 
 #[test]
 fn eof_inside_headers_or_right_after_a_delimiter_is_truncated() {
-    for body in [
-        &b"--boundary42"[..],
-        b"--boundary42\r\n",
-        b"--boundary42\r\nContent-Dispo",
-        b"--boundary42-",
-    ] {
+    for body in [&b"--boundary42"[..], b"--boundary42\r\n", b"--boundary42\r\nContent-Dispo", b"--boundary42-"] {
         assert_eq!(parse(body, Sizes::Fixed(1)).1, "Truncated");
     }
 }
@@ -256,19 +208,9 @@ fn absent_filename_is_none_and_rfc5987_filename_star_wins() {
 #[test]
 fn next_part_skips_unread_data_of_the_current_part() {
     let body = two_part_body(TRICKY);
-    let mut mp = MultipartReader::new(
-        Chunked {
-            data: &body,
-            pos: 0,
-            sizes: Sizes::Fixed(1),
-        },
-        B,
-    );
+    let mut mp = MultipartReader::new(Chunked { data: &body, pos: 0, sizes: Sizes::Fixed(1) }, B);
     assert_eq!(mp.next_part().unwrap(), Some(field("title", None, None)));
-    assert_eq!(
-        mp.next_part().unwrap().and_then(|h| h.filename).as_deref(),
-        Some("a.mp4")
-    );
+    assert_eq!(mp.next_part().unwrap().and_then(|h| h.filename).as_deref(), Some("a.mp4"));
     assert_eq!(mp.next_part().unwrap(), None);
     assert_eq!(mp.next_part().unwrap(), None);
 }
@@ -278,10 +220,7 @@ fn boundary_from_content_type_handles_quotes_case_params_and_missing_values() {
     let cases = [
         ("multipart/form-data; boundary=abc", Some("abc")),
         ("Multipart/Form-Data; BOUNDARY=\"a b:c\"", Some("a b:c")),
-        (
-            "multipart/form-data; charset=utf-8; boundary=----WebKit123 ; x=1",
-            Some("----WebKit123"),
-        ),
+        ("multipart/form-data; charset=utf-8; boundary=----WebKit123 ; x=1", Some("----WebKit123")),
         ("multipart/form-data", None),
         ("multipart/form-data; boundary=", None),
         ("multipart/form-data; boundary=\"\"", None),
@@ -290,13 +229,7 @@ fn boundary_from_content_type_handles_quotes_case_params_and_missing_values() {
     for (ct, want) in cases {
         assert_eq!(boundary_from_content_type(ct).as_deref(), want, "{ct}");
     }
-    assert_eq!(
-        boundary_from_content_type(&format!(
-            "multipart/form-data; boundary={}",
-            "a".repeat(71)
-        )),
-        None
-    );
+    assert_eq!(boundary_from_content_type(&format!("multipart/form-data; boundary={}", "a".repeat(71))), None);
     assert!(is_multipart_form_data(" MULTIPART/form-data ;boundary=x"));
     assert!(!is_multipart_form_data("multipart/mixed"));
 }
@@ -324,18 +257,13 @@ struct Generated {
     lcg: u64,
 }
 fn lcg_byte(s: &mut u64) -> u8 {
-    *s = s
-        .wrapping_mul(6_364_136_223_846_793_005)
-        .wrapping_add(1_442_695_040_888_963_407);
+    *s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
     (*s >> 56) as u8
 }
 impl Read for Generated {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = buf.len().min(64 * 1024);
-        let (h, total) = (
-            self.head.len(),
-            self.head.len() + self.len + self.tail.len(),
-        );
+        let (h, total) = (self.head.len(), self.head.len() + self.len + self.tail.len());
         let mut written = 0;
         while written < n && self.pos < total {
             buf[written] = match self.pos {
@@ -367,18 +295,9 @@ impl io::Write for Fnv {
 fn a_twenty_megabyte_part_streams_through_64k_reads_with_equal_content() {
     const LEN: usize = 20 * 1024 * 1024;
     let head = b"--boundary42\r\nContent-Disposition: form-data; name=\"v\"; filename=\"big.bin\"\r\n\r\n".to_vec();
-    let body = Generated {
-        head,
-        tail: b"\r\n--boundary42--\r\n".to_vec(),
-        len: LEN,
-        pos: 0,
-        lcg: 7,
-    };
+    let body = Generated { head, tail: b"\r\n--boundary42--\r\n".to_vec(), len: LEN, pos: 0, lcg: 7 };
     let mut mp = MultipartReader::new(body, B);
-    assert_eq!(
-        mp.next_part().unwrap().and_then(|h| h.filename).as_deref(),
-        Some("big.bin")
-    );
+    assert_eq!(mp.next_part().unwrap().and_then(|h| h.filename).as_deref(), Some("big.bin"));
     let mut got = Fnv(0xcbf2_9ce4_8422_2325, 0);
     io::copy(&mut mp.part_reader(), &mut got).unwrap();
     let (mut want, mut lcg) = (Fnv(0xcbf2_9ce4_8422_2325, 0), 7);

@@ -32,18 +32,10 @@ struct Frame {
 /// kbit/s for bitrate indices 1..=14. Rows: MPEG-1 layers I, II, III; MPEG-2/2.5 layer I;
 /// MPEG-2/2.5 layers II and III.
 const BITRATES: [[u16; 14]; 5] = [
-    [
-        32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448,
-    ],
-    [
-        32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384,
-    ],
-    [
-        32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
-    ],
-    [
-        32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256,
-    ],
+    [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
+    [32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
+    [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+    [32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
     [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
 ];
 
@@ -74,14 +66,7 @@ fn frame_header(b: &[u8]) -> Option<Frame> {
         3 => (12 * bitrate / sample_rate + pad) * 4,
         _ => samples / 8 * bitrate / sample_rate + pad,
     };
-    Some(Frame {
-        mpeg1,
-        mono: b3 >> 6 == 3,
-        bitrate,
-        sample_rate,
-        samples,
-        len: len as usize,
-    })
+    Some(Frame { mpeg1, mono: b3 >> 6 == 3, bitrate, sample_rate, samples, len: len as usize })
 }
 
 /// Whether the file starts like MPEG audio: a frame header or an ADTS header.
@@ -134,8 +119,7 @@ fn first_frame(buf: &[u8], window: usize, at_eof: bool) -> Option<(usize, Frame)
     (0..window.min(buf.len())).find_map(|i| {
         let frame = frame_header(&buf[i..])?;
         let next = buf.get(i + frame.len..).unwrap_or_default();
-        let confirmed =
-            frame_header(next).is_some() || next.starts_with(b"TAG") || (next.len() < 4 && at_eof);
+        let confirmed = frame_header(next).is_some() || next.starts_with(b"TAG") || (next.len() < 4 && at_eof);
         confirmed.then_some((i, frame))
     })
 }
@@ -150,9 +134,7 @@ fn skip_id3(inp: &mut Input) -> io::Result<u64> {
         if &h[..3] != b"ID3" || h[6..10].iter().any(|b| b & 0x80 != 0) {
             break;
         }
-        let size = h[6..10]
-            .iter()
-            .fold(0u64, |acc, &b| acc << 7 | u64::from(b));
+        let size = h[6..10].iter().fold(0u64, |acc, &b| acc << 7 | u64::from(b));
         let footer = if h[5] & 0x10 != 0 { 10 } else { 0 };
         pos += 10 + size + footer;
     }
@@ -171,11 +153,7 @@ fn vbr_frames(frame: &[u8], f: &Frame) -> Option<u64> {
         return be32(xing, 8).filter(|&n| n > 0).map(u64::from);
     }
     let vbri = frame.get(36..)?;
-    vbri.starts_with(b"VBRI")
-        .then(|| be32(vbri, 14))
-        .flatten()
-        .filter(|&n| n > 0)
-        .map(u64::from)
+    vbri.starts_with(b"VBRI").then(|| be32(vbri, 14)).flatten().filter(|&n| n > 0).map(u64::from)
 }
 
 /// FLAC: STREAMINFO (the first metadata block) gives total samples and sample rate.
@@ -202,8 +180,7 @@ fn streaminfo_duration(b: &[u8]) -> Option<f64> {
 pub(super) fn wav(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
     let chunks = iff_chunks(inp, 12, inp.len(), false)?;
     let mut info = MediaInfo::new(file_type::AUDIO);
-    let (Some(fmt), Some(data)) = (find_chunk(&chunks, b"fmt "), find_chunk(&chunks, b"data"))
-    else {
+    let (Some(fmt), Some(data)) = (find_chunk(&chunks, b"fmt "), find_chunk(&chunks, b"data")) else {
         return Ok(Some(info));
     };
     let byte_rate = le32(&inp.read_at(fmt.start, 16)?, 8).unwrap_or(0);
@@ -222,9 +199,7 @@ pub(super) fn aiff(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
     let mut info = MediaInfo::new(file_type::AUDIO);
     if let Some(comm) = find_chunk(&chunks, b"COMM") {
         let c = inp.read_at(comm.start, 18)?;
-        let (Some(frames), Some(exp), Some(mantissa)) =
-            (be32(&c, 2), be16(&c, 8), super::be64(&c, 10))
-        else {
+        let (Some(frames), Some(exp), Some(mantissa)) = (be32(&c, 2), be16(&c, 8), super::be64(&c, 10)) else {
             return Ok(Some(info));
         };
         let rate = mantissa as f64 * 2f64.powi(i32::from(exp & 0x7FFF) - 16383 - 63);
@@ -249,10 +224,7 @@ pub(super) fn ogg(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
     } else if packet.starts_with(b"OpusHead") {
         le16(packet, 10).map(|skip| (48000, u64::from(skip)))
     } else if packet.starts_with(b"\x7FFLAC") {
-        packet
-            .get(17..)
-            .and_then(|s| be32(s, 10))
-            .map(|r| (u64::from(r >> 12), 0))
+        packet.get(17..).and_then(|s| be32(s, 10)).map(|r| (u64::from(r >> 12), 0))
     } else {
         None
     };
@@ -271,9 +243,7 @@ fn last_granule(inp: &mut Input, serial: [u8; 4]) -> io::Result<Option<u64>> {
     let granule = (0..tail.len().saturating_sub(27)).rev().find_map(|i| {
         let page = &tail[i..];
         let ours = page.starts_with(b"OggS") && bytes::<4>(page, 14) == Some(serial);
-        ours.then(|| le64(page, 6))
-            .flatten()
-            .filter(|&g| g != u64::MAX)
+        ours.then(|| le64(page, 6)).flatten().filter(|&g| g != u64::MAX)
     });
     Ok(granule)
 }

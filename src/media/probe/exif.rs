@@ -51,10 +51,7 @@ pub(super) fn from_block(block: &[u8]) -> Ifd0 {
     let Some(order) = Order::from_header(block) else {
         return Ifd0::default();
     };
-    let table = order
-        .u32(block, 4)
-        .and_then(|off| usize::try_from(off).ok())
-        .and_then(|off| block.get(off..));
+    let table = order.u32(block, 4).and_then(|off| usize::try_from(off).ok()).and_then(|off| block.get(off..));
     table.map(|t| entries(order, t)).unwrap_or_default()
 }
 
@@ -76,11 +73,7 @@ fn entries(order: Order, ifd: &[u8]) -> Ifd0 {
     let count = order.u16(ifd, 0).map_or(0, usize::from).min(MAX_ENTRIES);
     let mut out = Ifd0::default();
     for e in (0..count).map(|i| 2 + 12 * i) {
-        let (Some(tag), Some(kind), Some(n)) = (
-            order.u16(ifd, e),
-            order.u16(ifd, e + 2),
-            order.u32(ifd, e + 4),
-        ) else {
+        let (Some(tag), Some(kind), Some(n)) = (order.u16(ifd, e), order.u16(ifd, e + 2), order.u32(ifd, e + 4)) else {
             break;
         };
         let value = match (kind, n) {
@@ -91,11 +84,7 @@ fn entries(order: Order, ifd: &[u8]) -> Ifd0 {
         match tag {
             0x0100 => out.width = value,
             0x0101 => out.height = value,
-            0x0112 => {
-                out.orientation = value
-                    .filter(|v| (1..=8).contains(v))
-                    .and_then(|v| i64::try_from(v).ok())
-            }
+            0x0112 => out.orientation = value.filter(|v| (1..=8).contains(v)).and_then(|v| i64::try_from(v).ok()),
             _ => {}
         }
     }

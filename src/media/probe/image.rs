@@ -178,12 +178,9 @@ pub(super) fn webp(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
             let dim = |off| le16(&b, off).map(|v| u64::from(v & 0x3FFF));
             dim(6).zip(dim(8))
         }
-        b"VP8L" if b.first() == Some(&0x2F) => le32(&b, 1).map(|bits| {
-            (
-                u64::from(bits & 0x3FFF) + 1,
-                u64::from((bits >> 14) & 0x3FFF) + 1,
-            )
-        }),
+        b"VP8L" if b.first() == Some(&0x2F) => {
+            le32(&b, 1).map(|bits| (u64::from(bits & 0x3FFF) + 1, u64::from((bits >> 14) & 0x3FFF) + 1))
+        }
         b"VP8X" => return webp_extended(inp, &b, &chunks),
         _ => None,
     };
@@ -192,8 +189,7 @@ pub(super) fn webp(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
 
 /// VP8X: flags byte (0x08 = has EXIF), 3 reserved bytes, 24-bit canvas width and height - 1.
 fn webp_extended(inp: &mut Input, b: &[u8], chunks: &[Chunk]) -> io::Result<Option<MediaInfo>> {
-    let le24 =
-        |off| bytes::<3>(b, off).map(|[x, y, z]| u64::from(u32::from_le_bytes([x, y, z, 0])) + 1);
+    let le24 = |off| bytes::<3>(b, off).map(|[x, y, z]| u64::from(u32::from_le_bytes([x, y, z, 0])) + 1);
     let (Some(w), Some(h), Some(&flags)) = (le24(4), le24(7), b.first()) else {
         return Ok(None);
     };

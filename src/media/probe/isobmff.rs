@@ -10,9 +10,7 @@ const MAX_BOXES: usize = 1024;
 /// Largest box payload read into memory (`ipma` of big grid images is the largest we need).
 const MAX_PAYLOAD: usize = 1 << 18;
 /// Brands that make a file a still image rather than a movie.
-const IMAGE_BRANDS: &[&[u8; 4]] = &[
-    b"heic", b"heix", b"heim", b"heis", b"mif1", b"mif2", b"heif", b"avif",
-];
+const IMAGE_BRANDS: &[&[u8; 4]] = &[b"heic", b"heix", b"heim", b"heis", b"mif1", b"mif2", b"heif", b"avif"];
 
 /// A box whose payload is `start..end` (clamped to its parent).
 #[derive(Debug, Clone, Copy)]
@@ -49,11 +47,7 @@ fn walk(inp: &mut Input, mut pos: u64, end: u64, last: Option<&[u8; 4]>) -> io::
             break;
         }
         let box_end = pos.saturating_add(size).min(end);
-        out.push(Bx {
-            kind,
-            start: (pos + header).min(box_end),
-            end: box_end,
-        });
+        out.push(Bx { kind, start: (pos + header).min(box_end), end: box_end });
         if last == Some(&kind) {
             break;
         }
@@ -99,11 +93,7 @@ pub(super) fn probe(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
 fn is_image(ftyp: &[u8], has_moov: bool) -> bool {
     let is_image_brand = |b: &[u8]| IMAGE_BRANDS.iter().any(|i| &i[..] == b);
     let major = ftyp.get(..4).is_some_and(is_image_brand);
-    let compatible = ftyp
-        .get(8..)
-        .unwrap_or_default()
-        .chunks_exact(4)
-        .any(is_image_brand);
+    let compatible = ftyp.get(8..).unwrap_or_default().chunks_exact(4).any(is_image_brand);
     major || (compatible && !has_moov)
 }
 
@@ -129,10 +119,7 @@ fn movie(inp: &mut Input, moov: Bx) -> io::Result<Option<MediaInfo>> {
     }
     // 'pict' is the handler of HEIF/AVIF image sequences, which ffprobe also calls video.
     let is_video = |t: &&Track| matches!(&t.handler, b"vide" | b"pict");
-    let video = tracks
-        .iter()
-        .filter(is_video)
-        .find(|t| t.width > 0 && t.height > 0);
+    let video = tracks.iter().filter(is_video).find(|t| t.width > 0 && t.height > 0);
     let has_audio = tracks.iter().any(|t| &t.handler == b"soun");
     let mut info = match video {
         Some(v) => MediaInfo::sized(file_type::VIDEO, v.width, v.height),
@@ -149,9 +136,7 @@ fn movie(inp: &mut Input, moov: Bx) -> io::Result<Option<MediaInfo>> {
         (0, Some(fragmented)) => super::ratio(fragmented, scale),
         _ => super::ratio(duration, scale),
     });
-    let track_duration = video
-        .and_then(|v| v.duration)
-        .or_else(|| tracks.iter().find_map(|t| t.duration));
+    let track_duration = video.and_then(|v| v.duration).or_else(|| tracks.iter().find_map(|t| t.duration));
     info.duration = movie_duration.or(track_duration);
     Ok(Some(info))
 }
@@ -195,9 +180,7 @@ fn track(inp: &mut Input, trak: Bx) -> io::Result<Track> {
                     let p = payload(inp, &m, 64)?;
                     match &m.kind {
                         b"hdlr" => t.handler = bytes(&p, 8).unwrap_or_default(),
-                        b"mdhd" => {
-                            t.duration = media_timing(&p).and_then(|(s, d)| super::ratio(d, s))
-                        }
+                        b"mdhd" => t.duration = media_timing(&p).and_then(|(s, d)| super::ratio(d, s)),
                         _ => {}
                     }
                 }
@@ -245,10 +228,7 @@ fn heif_size(inp: &mut Input, meta: Bx) -> io::Result<Option<(u64, u64)>> {
         _ => Vec::new(),
     };
     let (mut size, mut quarter_turn) = (None, false);
-    for prop in associated
-        .iter()
-        .filter_map(|&i| properties.get(i.checked_sub(1)?))
-    {
+    for prop in associated.iter().filter_map(|&i| properties.get(i.checked_sub(1)?)) {
         let p = payload(inp, prop, 16)?;
         match &prop.kind {
             b"ispe" => size = be32(&p, 4).zip(be32(&p, 8)),
@@ -259,13 +239,7 @@ fn heif_size(inp: &mut Input, meta: Bx) -> io::Result<Option<(u64, u64)>> {
     if size.is_none() {
         size = largest_ispe(inp, &properties)?;
     }
-    Ok(size.map(|(w, h)| {
-        if quarter_turn {
-            (h.into(), w.into())
-        } else {
-            (w.into(), h.into())
-        }
-    }))
+    Ok(size.map(|(w, h)| if quarter_turn { (h.into(), w.into()) } else { (w.into(), h.into()) }))
 }
 
 /// `pitm`: the primary item ID (16-bit in version 0, else 32-bit).
@@ -285,11 +259,7 @@ fn associations(p: &[u8], item: u32) -> Vec<usize> {
     let count = be32(p, 4).unwrap_or(0);
     let mut pos = 8;
     for _ in 0..count.min(1 << 16) {
-        let id = if id_len == 2 {
-            be16(p, pos).map(u32::from)
-        } else {
-            be32(p, pos)
-        };
+        let id = if id_len == 2 { be16(p, pos).map(u32::from) } else { be32(p, pos) };
         let (Some(id), Some(&n)) = (id, p.get(pos + id_len)) else {
             break;
         };
@@ -317,9 +287,7 @@ fn largest_ispe(inp: &mut Input, properties: &[Bx]) -> io::Result<Option<(u32, u
     for prop in properties.iter().filter(|p| &p.kind == b"ispe") {
         let p = payload(inp, prop, 16)?;
         if let Some((w, h)) = be32(&p, 4).zip(be32(&p, 8)) {
-            if best
-                .is_none_or(|(bw, bh)| u64::from(w) * u64::from(h) > u64::from(bw) * u64::from(bh))
-            {
+            if best.is_none_or(|(bw, bh)| u64::from(w) * u64::from(h) > u64::from(bw) * u64::from(bh)) {
                 best = Some((w, h));
             }
         }

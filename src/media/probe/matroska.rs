@@ -42,10 +42,7 @@ fn vint(inp: &mut Input, pos: u64, is_id: bool) -> io::Result<Option<(u64, u64)>
     let marker = u64::from(first) & if is_id { 0xFF } else { 0xFF >> len };
     let value = rest.iter().fold(marker, |v, &x| v << 8 | u64::from(x));
     let all_ones = value == (1u64 << (7 * len)) - 1;
-    Ok(Some((
-        if !is_id && all_ones { u64::MAX } else { value },
-        len as u64,
-    )))
+    Ok(Some((if !is_id && all_ones { u64::MAX } else { value }, len as u64)))
 }
 
 /// The elements between `pos` and `end`, stopping before the first one with id `stop`.
@@ -64,11 +61,7 @@ fn children(inp: &mut Input, mut pos: u64, end: u64, stop: u32) -> io::Result<Ve
         }
         let start = (pos + id_len + size_len).min(end);
         let stop_at = start.saturating_add(size).min(end);
-        out.push(Element {
-            id,
-            start,
-            end: stop_at,
-        });
+        out.push(Element { id, start, end: stop_at });
         pos = stop_at.max(pos + 1);
     }
     Ok(out)
@@ -76,10 +69,7 @@ fn children(inp: &mut Input, mut pos: u64, end: u64, stop: u32) -> io::Result<Ve
 
 /// Big-endian unsigned integer or float (4 or 8 bytes) data of an element.
 fn data(inp: &mut Input, e: &Element) -> io::Result<Vec<u8>> {
-    inp.read_at(
-        e.start,
-        usize::try_from(e.end - e.start).unwrap_or(8).min(8),
-    )
+    inp.read_at(e.start, usize::try_from(e.end - e.start).unwrap_or(8).min(8))
 }
 
 fn uint(b: &[u8]) -> u64 {
@@ -132,10 +122,7 @@ fn info_duration(inp: &mut Input, info: &Element) -> io::Result<Option<f64>> {
 /// The first video track's pixel size (if any) and whether an audio track exists.
 fn tracks(inp: &mut Input, tracks: &Element) -> io::Result<(Option<(u64, u64)>, bool)> {
     let (mut video, mut audio) = (None, false);
-    for entry in children(inp, tracks.start, tracks.end, 0)?
-        .iter()
-        .filter(|e| e.id == TRACK_ENTRY)
-    {
+    for entry in children(inp, tracks.start, tracks.end, 0)?.iter().filter(|e| e.id == TRACK_ENTRY) {
         let (mut kind, mut size) = (0, (0, 0));
         for e in children(inp, entry.start, entry.end, 0)? {
             match e.id {

@@ -31,9 +31,7 @@ pub(super) fn avi(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
     }
     let (w, h) = (le32(&avih, 32).unwrap_or(0), le32(&avih, 36).unwrap_or(0));
     let mut info = MediaInfo::sized(file_type::VIDEO, w.into(), h.into());
-    let total_us = le32(&avih, 0)
-        .zip(frames)
-        .map(|(us, n)| u64::from(us) * u64::from(n));
+    let total_us = le32(&avih, 0).zip(frames).map(|(us, n)| u64::from(us) * u64::from(n));
     info.duration = total_us.and_then(|t| super::ratio(t, 1_000_000));
     Ok(Some(info))
 }
@@ -42,10 +40,7 @@ pub(super) fn avi(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
 fn find_list(inp: &mut Input, chunks: &[Chunk], kind: &[u8; 4]) -> io::Result<Option<Chunk>> {
     for c in chunks.iter().filter(|c| &c.id == b"LIST") {
         if inp.read_at(c.start, 4)? == kind {
-            return Ok(Some(Chunk {
-                start: c.start + 4,
-                ..*c
-            }));
+            return Ok(Some(Chunk { start: c.start + 4, ..*c }));
         }
     }
     Ok(None)
@@ -66,11 +61,7 @@ pub(super) fn flv(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
         }
         _ => Vec::new(),
     };
-    let dim = |key: &[u8]| {
-        amf_number(&meta, key)
-            .filter(|v| *v >= 1.0 && *v < 1e9)
-            .map_or(0, |v| v as u64)
-    };
+    let dim = |key: &[u8]| amf_number(&meta, key).filter(|v| *v >= 1.0 && *v < 1e9).map_or(0, |v| v as u64);
     let file_type = if audio_only { file_type::AUDIO } else { file_type::VIDEO };
     let mut info = MediaInfo::sized(file_type, dim(b"width"), dim(b"height"));
     info.duration = amf_number(&meta, b"duration").and_then(seconds);
@@ -88,17 +79,13 @@ fn amf_number(meta: &[u8], key: &[u8]) -> Option<f64> {
 
 // ASF GUIDs in their on-disk (mixed-endian) byte order.
 /// 8CABDCA1-A947-11CF-8EE4-00C00C205365
-const ASF_FILE_PROPERTIES: [u8; 16] =
-    *b"\xA1\xDC\xAB\x8C\x47\xA9\xCF\x11\x8E\xE4\x00\xC0\x0C\x20\x53\x65";
+const ASF_FILE_PROPERTIES: [u8; 16] = *b"\xA1\xDC\xAB\x8C\x47\xA9\xCF\x11\x8E\xE4\x00\xC0\x0C\x20\x53\x65";
 /// B7DC0791-A9B7-11CF-8EE6-00C00C205365
-const ASF_STREAM_PROPERTIES: [u8; 16] =
-    *b"\x91\x07\xDC\xB7\xB7\xA9\xCF\x11\x8E\xE6\x00\xC0\x0C\x20\x53\x65";
+const ASF_STREAM_PROPERTIES: [u8; 16] = *b"\x91\x07\xDC\xB7\xB7\xA9\xCF\x11\x8E\xE6\x00\xC0\x0C\x20\x53\x65";
 /// BC19EFC0-5B4D-11CF-A8FD-00805F5C442B
-const ASF_VIDEO_MEDIA: [u8; 16] =
-    *b"\xC0\xEF\x19\xBC\x4D\x5B\xCF\x11\xA8\xFD\x00\x80\x5F\x5C\x44\x2B";
+const ASF_VIDEO_MEDIA: [u8; 16] = *b"\xC0\xEF\x19\xBC\x4D\x5B\xCF\x11\xA8\xFD\x00\x80\x5F\x5C\x44\x2B";
 /// F8699E40-5B4D-11CF-A8FD-00805F5C442B
-const ASF_AUDIO_MEDIA: [u8; 16] =
-    *b"\x40\x9E\x69\xF8\x4D\x5B\xCF\x11\xA8\xFD\x00\x80\x5F\x5C\x44\x2B";
+const ASF_AUDIO_MEDIA: [u8; 16] = *b"\x40\x9E\x69\xF8\x4D\x5B\xCF\x11\xA8\xFD\x00\x80\x5F\x5C\x44\x2B";
 
 /// ASF: the header object's stream properties tell video from audio (the extension decides
 /// when they cannot be read); file properties give play duration minus preroll.
@@ -118,9 +105,7 @@ pub(super) fn asf(inp: &mut Input, ext: &str) -> io::Result<Option<MediaInfo>> {
             duration = seconds(play - le64(obj, 80).map_or(0.0, |ms| ms as f64 / 1e3));
         } else if id == ASF_STREAM_PROPERTIES {
             match bytes::<16>(obj, 24) {
-                Some(ASF_VIDEO_MEDIA) if video.is_none() => {
-                    video = le32(obj, 78).zip(le32(obj, 82))
-                }
+                Some(ASF_VIDEO_MEDIA) if video.is_none() => video = le32(obj, 78).zip(le32(obj, 82)),
                 Some(ASF_AUDIO_MEDIA) => audio = true,
                 _ => {}
             }

@@ -50,7 +50,8 @@ fn sha1(bytes: &[u8]) -> String {
 fn file_parts_go_to_their_targets_and_ordinary_fields_are_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let plan = plan(dir.path(), [0, 0, 0]);
-    let bytes = body(&[("title", None, b"hi"), ("file", Some("origin"), b"movie"), ("f", Some("screen"), b"big")], true);
+    let bytes =
+        body(&[("title", None, b"hi"), ("file", Some("origin"), b"movie"), ("f", Some("screen"), b"big")], true);
     let (outcome, marked) = run(&bytes, &plan);
     assert!(outcome.failure.is_none(), "{:?}", outcome.failure);
     assert_eq!(outcome.touched, [true, false, true]);
@@ -75,7 +76,8 @@ fn a_repeated_target_is_marked_once_and_the_last_part_wins() {
 fn an_unknown_file_part_stops_after_the_parts_before_it() {
     let dir = tempfile::tempdir().unwrap();
     let plan = plan(dir.path(), [0, 0, 0]);
-    let bytes = body(&[("a", Some("origin"), b"data"), ("b", Some("other.jpg"), b"x"), ("c", Some("thumb"), b"t")], true);
+    let bytes =
+        body(&[("a", Some("origin"), b"data"), ("b", Some("other.jpg"), b"x"), ("c", Some("thumb"), b"t")], true);
     let (outcome, _) = run(&bytes, &plan);
     assert!(matches!(outcome.failure, Some(Failure::UnknownPart(ref n)) if n == "other.jpg"));
     assert_eq!(outcome.touched, [true, false, false]);

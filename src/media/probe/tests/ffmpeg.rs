@@ -1,8 +1,8 @@
 //! Optional cross-check: files made by a real ffmpeg must agree with ffprobe (skipped, with a
 //! note, when ffmpeg or ffprobe is not installed).
 
-use super::fixtures::TempDir;
 use super::super::*;
+use super::fixtures::TempDir;
 use crate::model::file_type;
 use std::ffi::OsStr;
 use std::path::PathBuf;
@@ -20,14 +20,7 @@ struct Ffprobe {
 fn ffprobe(path: &Path) -> Option<Ffprobe> {
     let entries = "stream=codec_type,width,height:stream_side_data=rotation:format=duration";
     let out = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            entries,
-            "-of",
-            "default=nw=1",
-        ])
+        .args(["-v", "error", "-show_entries", entries, "-of", "default=nw=1"])
         .arg(path)
         .output()
         .ok()?;
@@ -88,21 +81,13 @@ fn check_against_ffprobe(path: &Path, file_type: i64) {
     if let (Some(a), Some(b)) = (ours.duration, theirs.duration) {
         assert!((a - b).abs() < 0.1, "{what}");
     }
-    assert_eq!(
-        ours.duration.is_some(),
-        file_type != file_type::IMAGE && theirs.duration.is_some(),
-        "{what}"
-    );
+    assert_eq!(ours.duration.is_some(), file_type != file_type::IMAGE && theirs.duration.is_some(), "{what}");
 }
 
 #[test]
 fn real_files_made_by_ffmpeg_agree_with_ffprobe() {
-    let works = |tool: &str| {
-        std::process::Command::new(tool)
-            .arg("-version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
+    let works =
+        |tool: &str| std::process::Command::new(tool).arg("-version").output().is_ok_and(|o| o.status.success());
     if !works("ffmpeg") || !works("ffprobe") {
         eprintln!("skipped: ffmpeg/ffprobe not installed");
         return;
@@ -114,21 +99,13 @@ fn real_files_made_by_ffmpeg_agree_with_ffprobe() {
         ("v.mp4", format!("{v} {a} -c:v mpeg4 -c:a aac"), file_type::VIDEO),
         ("v.mkv", format!("{v} {a} -c:v mpeg4 -c:a flac"), file_type::VIDEO),
         ("v.avi", format!("{v} -c:v mpeg4"), file_type::VIDEO),
-        (
-            "v.webm",
-            format!("{v} {a} -c:v libvpx -c:a libopus"),
-            file_type::VIDEO,
-        ),
+        ("v.webm", format!("{v} {a} -c:v libvpx -c:a libopus"), file_type::VIDEO),
         ("v.flv", format!("{v} -c:v flv"), file_type::VIDEO),
         ("v.wmv", format!("{v} {a} -c:v wmv2 -c:a wmav2"), file_type::VIDEO),
         ("a.wma", format!("{a} -c:a wmav2"), file_type::AUDIO),
         ("a.aiff", a.to_string(), file_type::AUDIO),
         ("a.m4a", format!("{a} -c:a aac"), file_type::AUDIO),
-        (
-            "a.mp3",
-            format!("{a} -c:a libmp3lame -b:a 128k"),
-            file_type::AUDIO,
-        ),
+        ("a.mp3", format!("{a} -c:a libmp3lame -b:a 128k"), file_type::AUDIO),
         ("a.flac", a.to_string(), file_type::AUDIO),
         ("a.wav", a.to_string(), file_type::AUDIO),
         ("a.ogg", format!("{a} -c:a libvorbis"), file_type::AUDIO),
@@ -137,11 +114,7 @@ fn real_files_made_by_ffmpeg_agree_with_ffprobe() {
         ("i.jpg", format!("{v} -frames:v 1"), file_type::IMAGE),
         ("i.bmp", format!("{v} -frames:v 1"), file_type::IMAGE),
         ("i.tiff", format!("{v} -frames:v 1"), file_type::IMAGE),
-        (
-            "i.webp",
-            format!("{v} -frames:v 1 -c:v libwebp"),
-            file_type::IMAGE,
-        ),
+        ("i.webp", format!("{v} -frames:v 1 -c:v libwebp"), file_type::IMAGE),
     ];
     for (name, args, file_type) in &cases {
         match ffmpeg(&dir, name, None, args) {

@@ -41,13 +41,8 @@ pub(super) fn other() -> MediaInfo {
 }
 
 pub(super) fn assert_duration(info: &MediaInfo, expected: f64) {
-    let got = info
-        .duration
-        .unwrap_or_else(|| panic!("no duration in {info:?}"));
-    assert!(
-        (got - expected).abs() < 1e-6,
-        "duration {got} != {expected}"
-    );
+    let got = info.duration.unwrap_or_else(|| panic!("no duration in {info:?}"));
+    assert!((got - expected).abs() < 1e-6, "duration {got} != {expected}");
 }
 
 /// A TIFF block with IFD0 at offset 8 holding inline (tag, type, value) entries.
@@ -66,11 +61,7 @@ pub(super) fn tiff_block(big_endian: bool, entries: &[(u16, u16, u32)]) -> Vec<u
             v.to_le_bytes()
         }
     };
-    let mut b = if big_endian {
-        b"MM\0*".to_vec()
-    } else {
-        b"II*\0".to_vec()
-    };
+    let mut b = if big_endian { b"MM\0*".to_vec() } else { b"II*\0".to_vec() };
     b.extend(u32b(8));
     b.extend(u16b(entries.len() as u16));
     for &(tag, kind, value) in entries {
@@ -111,14 +102,7 @@ pub(super) fn jpeg(exif: Option<Vec<u8>>, width: u16, height: u16) -> Vec<u8> {
 }
 
 pub(super) fn orientation_jpeg(big_endian: bool, orientation: u32) -> Vec<u8> {
-    jpeg(
-        Some(tiff_block(
-            big_endian,
-            &[(0x010F, 3, 7), (0x0112, 3, orientation)],
-        )),
-        4000,
-        3000,
-    )
+    jpeg(Some(tiff_block(big_endian, &[(0x010F, 3, 7), (0x0112, 3, orientation)])), 4000, 3000)
 }
 
 pub(super) fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
@@ -221,16 +205,7 @@ pub(super) fn hdlr(handler: &[u8; 4]) -> Vec<u8> {
 }
 
 pub(super) fn trak(tkhd: Vec<u8>, handler: &[u8; 4]) -> Vec<u8> {
-    boxes(
-        b"trak",
-        &[
-            tkhd,
-            boxes(
-                b"mdia",
-                &[time_box(b"mdhd", 0, 48000, 96000), hdlr(handler)],
-            ),
-        ],
-    )
+    boxes(b"trak", &[tkhd, boxes(b"mdia", &[time_box(b"mdhd", 0, 48000, 96000), hdlr(handler)])])
 }
 
 pub(super) fn mp4(matrix: [i32; 9]) -> Vec<u8> {
@@ -242,22 +217,12 @@ pub(super) fn mp4(matrix: [i32; 9]) -> Vec<u8> {
             trak(tkhd(0, 0, 0, IDENTITY), b"soun"),
         ],
     );
-    [
-        ftyp(b"isom", &[b"isom", b"mp41"]),
-        moov,
-        bx(b"mdat", &[0xAB; 64]),
-    ]
-    .concat()
+    [ftyp(b"isom", &[b"isom", b"mp41"]), moov, bx(b"mdat", &[0xAB; 64])].concat()
 }
 
 pub(super) fn id3v2(body_len: u32) -> Vec<u8> {
     let synchsafe = [21, 14, 7, 0].map(|shift| ((body_len >> shift) & 0x7F) as u8);
-    [
-        b"ID3\x04\0\0".as_slice(),
-        &synchsafe,
-        &vec![0; body_len as usize],
-    ]
-    .concat()
+    [b"ID3\x04\0\0".as_slice(), &synchsafe, &vec![0; body_len as usize]].concat()
 }
 
 /// MPEG-1 layer III, 128 kbit/s, 44.1 kHz, stereo: 417-byte frames.
@@ -270,13 +235,7 @@ pub(super) fn mp3_frame(payload_prefix: &[u8]) -> Vec<u8> {
 
 pub(super) fn riff(form: &[u8; 4], chunks: &[Vec<u8>]) -> Vec<u8> {
     let body = chunks.concat();
-    [
-        b"RIFF".as_slice(),
-        &(body.len() as u32 + 4).to_le_bytes(),
-        form,
-        &body,
-    ]
-    .concat()
+    [b"RIFF".as_slice(), &(body.len() as u32 + 4).to_le_bytes(), form, &body].concat()
 }
 
 pub(super) fn chunk(id: &[u8; 4], data: &[u8]) -> Vec<u8> {
@@ -292,14 +251,7 @@ pub(super) fn wav(data_len: usize) -> Vec<u8> {
     fmt.extend(44100u32.to_le_bytes());
     fmt.extend(176_400u32.to_le_bytes());
     fmt.extend([4, 0, 16, 0]);
-    riff(
-        b"WAVE",
-        &[
-            chunk(b"fmt ", &fmt),
-            chunk(b"LIST", b"INFOjunk"),
-            chunk(b"data", &vec![0; data_len]),
-        ],
-    )
+    riff(b"WAVE", &[chunk(b"fmt ", &fmt), chunk(b"LIST", b"INFOjunk"), chunk(b"data", &vec![0; data_len])])
 }
 
 pub(super) fn flac(sample_rate: u32, total_samples: u64) -> Vec<u8> {
@@ -307,13 +259,7 @@ pub(super) fn flac(sample_rate: u32, total_samples: u64) -> Vec<u8> {
     let packed = (u64::from(sample_rate) << 44) | (1 << 41) | (15 << 36) | total_samples;
     s.extend(packed.to_be_bytes());
     s.extend([0; 16]); // MD5
-    [
-        b"fLaC".as_slice(),
-        &[0x80, 0, 0, 34],
-        &s,
-        &[0xFF, 0xF8, 0x69, 0x08],
-    ]
-    .concat()
+    [b"fLaC".as_slice(), &[0x80, 0, 0, 34], &s, &[0xFF, 0xF8, 0x69, 0x08]].concat()
 }
 
 /// An EBML element with a one-byte size when possible, else an 8-byte size.
@@ -329,11 +275,7 @@ pub(super) fn matroska(tracks: &[Vec<u8>]) -> Vec<u8> {
     let header = ebml(&[0x1A, 0x45, 0xDF, 0xA3], &ebml(&[0x42, 0x82], b"webm"));
     let info = ebml(
         &[0x15, 0x49, 0xA9, 0x66],
-        &[
-            ebml(&[0x2A, 0xD7, 0xB1], &[0x0F, 0x42, 0x40]),
-            ebml(&[0x44, 0x89], &1234.5f64.to_be_bytes()),
-        ]
-        .concat(),
+        &[ebml(&[0x2A, 0xD7, 0xB1], &[0x0F, 0x42, 0x40]), ebml(&[0x44, 0x89], &1234.5f64.to_be_bytes())].concat(),
     );
     let tracks = ebml(&[0x16, 0x54, 0xAE, 0x6B], &tracks.concat());
     let cluster = ebml(&[0x1F, 0x43, 0xB6, 0x75], &[0xE7, 0x81, 0x00]);
@@ -344,10 +286,7 @@ pub(super) fn matroska(tracks: &[Vec<u8>]) -> Vec<u8> {
 pub(super) fn mkv_track(kind: u8, size: Option<(u8, u8)>) -> Vec<u8> {
     let mut entry = ebml(&[0x83], &[kind]);
     if let Some((w, h)) = size {
-        entry.extend(ebml(
-            &[0xE0],
-            &[ebml(&[0xB0], &[0x02, w]), ebml(&[0xBA], &[0x01, h])].concat(),
-        ));
+        entry.extend(ebml(&[0xE0], &[ebml(&[0xB0], &[0x02, w]), ebml(&[0xBA], &[0x01, h])].concat()));
     }
     ebml(&[0xAE], &entry)
 }
@@ -363,53 +302,24 @@ pub(super) fn ogg_page(granule: u64, packet: &[u8]) -> Vec<u8> {
 /// One fixture of every parsed format, for the mutation test.
 pub(super) fn all_fixtures() -> Vec<(&'static str, Vec<u8>)> {
     let void = ebml(&[0xEC], &[0; 200]); // forces an 8-byte size
-    let ident = [
-        b"\x01vorbis\0\0\0\0\x02".as_slice(),
-        &44_100u32.to_le_bytes(),
-        &[0; 13],
-    ]
-    .concat();
+    let ident = [b"\x01vorbis\0\0\0\0\x02".as_slice(), &44_100u32.to_le_bytes(), &[0; 13]].concat();
     let vp8x = chunk(b"VP8X", &[0x08, 0, 0, 0, 0x1F, 0x03, 0, 0xDF, 0x01, 0]);
     let exif = chunk(b"EXIF", &tiff_block(false, &[(0x0112, 3, 6)]));
     // MPEG-2.5 layer III, 8 kbit/s, 8 kHz, mono: 72-byte frames
     let tiny_frame = [[0xFF, 0xE3, 0x18, 0xC4].as_slice(), &[0; 68]].concat();
     vec![
         ("a.jpg", orientation_jpeg(true, 6)),
-        (
-            "a.png",
-            png(8, 8, Some(tiff_block(false, &[(0x0112, 3, 6)]))),
-        ),
+        ("a.png", png(8, 8, Some(tiff_block(false, &[(0x0112, 3, 6)])))),
         ("a.gif", gif(8, 8, &[Some(5), None])),
         ("a.webp", riff(b"WEBP", &[vp8x, exif])),
         ("a.tif", tiff_block(true, &[(0x0100, 3, 5), (0x0101, 3, 5)])),
         ("a.mp4", mp4(ROT90)),
-        (
-            "a.mp3",
-            [id3v2(10), tiny_frame.clone(), tiny_frame].concat(),
-        ),
+        ("a.mp3", [id3v2(10), tiny_frame.clone(), tiny_frame].concat()),
         ("a.wav", wav(16)),
         ("a.flac", flac(44_100, 10)),
-        (
-            "a.ogg",
-            [ogg_page(0, &ident), ogg_page(10, &[0; 4])].concat(),
-        ),
-        (
-            "a.mkv",
-            [matroska(&[mkv_track(1, Some((1, 1)))]), void].concat(),
-        ),
-        (
-            "a.flv",
-            b"FLV\x01\x05\0\0\0\x09\0\0\0\0\x12\0\0\x10\0\0\0\0\0\0\0\x02\0\x08duration".to_vec(),
-        ),
-        (
-            "a.avi",
-            riff(
-                b"AVI ",
-                &[chunk(
-                    b"LIST",
-                    &[b"hdrl".as_slice(), &chunk(b"avih", &[1; 40])].concat(),
-                )],
-            ),
-        ),
+        ("a.ogg", [ogg_page(0, &ident), ogg_page(10, &[0; 4])].concat()),
+        ("a.mkv", [matroska(&[mkv_track(1, Some((1, 1)))]), void].concat()),
+        ("a.flv", b"FLV\x01\x05\0\0\0\x09\0\0\0\0\x12\0\0\x10\0\0\0\0\0\0\0\x02\0\x08duration".to_vec()),
+        ("a.avi", riff(b"AVI ", &[chunk(b"LIST", &[b"hdrl".as_slice(), &chunk(b"avih", &[1; 40])].concat())])),
     ]
 }
