@@ -36,9 +36,9 @@ pub fn login(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
 /// refused without a check, every refusal is logged and counted.
 fn check_login(ctx: &mut Ctx, address: Option<std::net::IpAddr>, name: &str, password: &str) -> Result<User, ApiError> {
     let (guard, now) = (&ctx.app.logins, clock::unix_now());
-    let shown = crate::logging::shown(name);
-    let from = address.map_or("?".to_string(), |a| a.to_string());
+    let who = || (crate::logging::shown(name), address.map_or("?".to_string(), |a| a.to_string()));
     if !guard.allows(address, name, now) {
+        let (shown, from) = who();
         log::warn!("login refused for {shown} from {from}: too many failed logins");
         return Err(ApiError::BadLogin);
     }
@@ -52,6 +52,7 @@ fn check_login(ctx: &mut Ctx, address: Option<std::net::IpAddr>, name: &str, pas
         }
         _ => {
             guard.failed(address, name, now);
+            let (shown, from) = who();
             log::warn!("login failed for {shown} from {from}");
             Err(ApiError::BadLogin)
         }

@@ -6,10 +6,9 @@ use super::context::{Ctx, Viewer};
 use super::views::{self, UploadSizes};
 use crate::db::{self, files::FileRow};
 use crate::error::ApiError;
-use crate::fs::paths;
+use crate::fs::{paths, upload};
 use crate::http::params::Params;
 use crate::model::{file_type, status};
-use crate::thumb_cache::levels::{thumb_file, Level};
 use std::path::PathBuf;
 
 /// A visible file whose physical catalog exists and whose physical file is a regular file.
@@ -45,17 +44,11 @@ pub fn file_info(ctx: &Ctx, row: &FileRow) -> Result<String, ApiError> {
     Ok(views::file_info(row, sizes))
 }
 
+/// The sizes the upload targets have on disk now (0 for a target that is missing).
 fn upload_sizes(ctx: &Ctx, row: &FileRow) -> Result<UploadSizes, ApiError> {
-    let thumbs = &ctx.app.config.thumb_path;
-    let origin = match db::catalogs::by_id(ctx.db, row.real_catalog_id)? {
-        Some(catalog) => paths::size_or_zero(&paths::physical_file(&catalog.path, &row.file_name)),
-        None => 0,
-    };
-    Ok(UploadSizes {
-        origin,
-        thumb: paths::size_or_zero(&thumb_file(thumbs, row.real_catalog_id, row.id, Level::Small)),
-        screen: paths::size_or_zero(&thumb_file(thumbs, row.real_catalog_id, row.id, Level::Screen)),
-    })
+    let [origin, thumb, screen] = upload::record::targets(ctx.db, &ctx.app.config.thumb_path, row)?
+        .map(|target| target.as_deref().map_or(0, paths::size_or_zero));
+    Ok(UploadSizes { origin, thumb, screen })
 }
 
 /// memo longer than this many code points is silently dropped (protocol §4.15, §4.19).

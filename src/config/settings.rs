@@ -40,35 +40,38 @@ impl Config {
     /// unknown key or an unusable value falls back to the default and says so in `warnings`.
     pub fn load(app_dir: &Path) -> Config {
         let file = app_dir.join(CONFIG_FILE);
-        let warnings = std::cell::RefCell::new(Vec::new());
+        let mut warnings = Vec::new();
         let object = match read_object(&file) {
             Ok(object) => object.unwrap_or_default(),
             Err(why) => {
-                warnings.borrow_mut().push(format!("{}: {why}; every setting has its default", file.display()));
+                warnings.push(format!("{}: {why}; every setting has its default", file.display()));
                 Object::new()
             }
         };
         for key in object.keys() {
             if !NUMERIC_KEYS.iter().any(|(k, _)| k == key) && !PATH_KEYS.iter().any(|(k, _)| k == key) {
-                warnings.borrow_mut().push(format!("{CONFIG_FILE}: unknown setting {key:?} ignored"));
+                warnings.push(format!("{CONFIG_FILE}: unknown setting {key:?} ignored"));
             }
         }
-        let path = |key: &str| path_setting(&object, key, app_dir, &mut warnings.borrow_mut());
-        let number = |key: &str| number_setting(&object, key, &mut warnings.borrow_mut());
-        let config = Config {
+        let mut path = |key: &str| path_setting(&object, key, app_dir, &mut warnings);
+        let (log_file, thumb_path, default_user_path) =
+            (path("logFileName"), path("thumbPath"), path("defaultUserPath"));
+        let mut number = |key: &str| number_setting(&object, key, &mut warnings);
+        let (share_url_threshold, share_url_timeout) = (number("shareUrlThreshold"), number("shareUrlTimeout"));
+        let (online_threshold, online_timeout) = (number("onlineThreshold"), number("onlineTimeout"));
+        Config {
             app_dir: app_dir.to_path_buf(),
             database: app_dir.join(DATABASE_FILE),
-            log_file: path("logFileName"),
-            thumb_path: path("thumbPath"),
-            default_user_path: path("defaultUserPath"),
-            share_url_threshold: number("shareUrlThreshold"),
-            share_url_timeout: number("shareUrlTimeout"),
-            online_threshold: number("onlineThreshold"),
-            online_timeout: number("onlineTimeout"),
+            log_file,
+            thumb_path,
+            default_user_path,
+            share_url_threshold,
+            share_url_timeout,
+            online_threshold,
+            online_timeout,
             ffmpeg: PathBuf::from("ffmpeg"),
-            warnings: Vec::new(),
-        };
-        Config { warnings: warnings.into_inner(), ..config }
+            warnings,
+        }
     }
 }
 

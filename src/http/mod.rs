@@ -14,7 +14,7 @@ pub mod reply;
 pub mod request;
 mod sendfile;
 pub mod server;
-pub(crate) mod sys;
+mod sys;
 
 pub use reply::Reply;
 pub use request::Request;

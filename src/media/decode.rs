@@ -75,11 +75,10 @@ fn sniff(reader: &mut BufReader<File>) -> Result<Kind, ThumbError> {
         // IHDR colour type (byte 25) 3 = indexed.
         Some(Format::Png) => Ok(Kind::Png { palette: head.get(25) == Some(&3) }),
         Some(Format::Gif) => Ok(Kind::Gif),
-        Some(format) => match unsupported_name(format) {
+        other => match other.and_then(unsupported_name) {
             Some(name) => Err(ThumbError::Unsupported(name.to_string())),
             None => Err(ThumbError::Decode("not a recognised image file".into())),
         },
-        None => Err(ThumbError::Decode("not a recognised image file".into())),
     }
 }
 

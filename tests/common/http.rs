@@ -46,22 +46,54 @@ impl Response {
     }
 }
 
+/// An HTTP client with a cookie jar of one cookie (`session`). Over `Close` (the default) each
+/// request has a connection of its own, read until the server closes it; a `KeepAlive` client
+/// carries every request on one connection.
 #[derive(Clone)]
-pub struct Client {
+pub struct Client<T = Close> {
     pub addr: String,
     pub cookie: Option<String>,
+    transport: T,
+}
+
+/// How a request's bytes reach the server and its response comes back.
+pub trait Transport {
+    /// The request's `Connection` header.
+    const CONNECTION: &'static str;
+    fn exchange(&mut self, bytes: &[u8], method: &str, path: &str) -> Response;
+}
+
+/// A new connection for every request (`Connection: close`).
+#[derive(Clone)]
+pub struct Close {
+    addr: String,
+}
+
+impl Transport for Close {
+    const CONNECTION: &'static str = "close";
+
+    fn exchange(&mut self, bytes: &[u8], _method: &str, _path: &str) -> Response {
+        send_and_read_to_close(&self.addr, bytes)
+    }
 }
 
 impl Client {
     pub fn new(addr: &str) -> Client {
-        Client { addr: addr.to_string(), cookie: None }
+        Client { addr: addr.to_string(), cookie: None, transport: Close { addr: addr.to_string() } }
     }
 
     /// A connection of its own that carries this client's session cookie.
     pub fn keep_alive(&self) -> KeepAlive {
-        KeepAlive::connect(&self.addr, self.cookie.clone())
+        Client { addr: self.addr.clone(), cookie: self.cookie.clone(), transport: Connection::open(&self.addr) }
     }
 
+    /// Sends raw bytes and reads the response until the server closes the connection.
+    pub fn raw(&self, bytes: &[u8]) -> Response {
+        send_and_read_to_close(&self.addr, bytes)
+    }
+}
+
+impl<T: Transport> Client<T> {
     pub fn get(&mut self, path: &str) -> Response {
         self.request("GET", path, &[], b"")
     }
@@ -82,32 +114,27 @@ impl Client {
     /// Logs in and keeps the session cookie; panics when the login fails.
     pub fn login(&mut self, user: &str, password: &str) -> serde_json::Value {
         let response = self.post_form("/login.icc", &format!("userName={user}&password={password}"));
-        login_data(user, &response)
+        assert_eq!(response.code(), 0, "login of {user} failed: {}", String::from_utf8_lossy(&response.body));
+        response.data()
     }
 
     pub fn request(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
-        let bytes = request_bytes(&self.addr, self.cookie.as_deref(), "close", method, path, headers, body);
-        let response = self.raw(&bytes);
+        let bytes = request_bytes(&self.addr, self.cookie.as_deref(), T::CONNECTION, method, path, headers, body);
+        let response = self.transport.exchange(&bytes, method, path);
         if let Some(cookie) = response.session_cookie() {
             self.cookie = cookie;
         }
         response
     }
-
-    /// Sends raw bytes and reads the response until the server closes the connection.
-    pub fn raw(&self, bytes: &[u8]) -> Response {
-        let mut stream = TcpStream::connect(&self.addr).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-        stream.write_all(bytes).expect("send request");
-        let mut reply = Vec::new();
-        stream.read_to_end(&mut reply).expect("read response");
-        parse_response(&reply)
-    }
 }
 
-fn login_data(user: &str, response: &Response) -> serde_json::Value {
-    assert_eq!(response.code(), 0, "login of {user} failed: {}", String::from_utf8_lossy(&response.body));
-    response.data()
+fn send_and_read_to_close(addr: &str, bytes: &[u8]) -> Response {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    stream.write_all(bytes).expect("send request");
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).expect("read response");
+    parse_response(&reply)
 }
 
 /// A request's bytes: head (with `Connection: <connection>` and the session cookie) and body.
@@ -136,59 +163,34 @@ fn request_bytes(
     bytes
 }
 
-/// One TCP connection that carries request after request (HTTP/1.1 keep-alive) and never
-/// reconnects. Each response is read by its framing (Content-Length or chunked), never to EOF.
-/// A test that uses it fails when the server ends the connection: a response announcing
-/// `Connection: close`, or the connection closing before a whole response arrived, panics and
-/// names the request.
-pub struct KeepAlive {
+/// A client whose requests all travel on one TCP connection (HTTP/1.1 keep-alive).
+pub type KeepAlive = Client<Connection>;
+
+/// One TCP connection that carries request after request and never reconnects. Each response is
+/// read by its framing (Content-Length or chunked), never to EOF. A test that uses it fails when
+/// the server ends the connection: a response announcing `Connection: close`, or the connection
+/// closing before a whole response arrived, panics and names the request.
+pub struct Connection {
     stream: TcpStream,
-    host: String,
-    pub cookie: Option<String>,
     local: SocketAddr,
     answered: usize,
 }
 
-impl KeepAlive {
-    pub fn connect(addr: &str, cookie: Option<String>) -> KeepAlive {
+impl Connection {
+    fn open(addr: &str) -> Connection {
         let stream = TcpStream::connect(addr).expect("connect");
         stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
         let local = stream.local_addr().unwrap();
-        KeepAlive { stream, host: addr.to_string(), cookie, local, answered: 0 }
+        Connection { stream, local, answered: 0 }
     }
+}
 
-    /// The client's end of the connection: the same for every request, since it never reconnects.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local
-    }
+impl Transport for Connection {
+    const CONNECTION: &'static str = "keep-alive";
 
-    /// How many responses this one connection has carried.
-    pub fn answered(&self) -> usize {
-        self.answered
-    }
-
-    pub fn get(&mut self, path: &str) -> Response {
-        self.request("GET", path, &[], b"")
-    }
-
-    pub fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Response {
-        self.request("GET", path, headers, b"")
-    }
-
-    pub fn post_form(&mut self, path: &str, form: &str) -> Response {
-        self.request("POST", path, &[("Content-Type", "application/x-www-form-urlencoded")], form.as_bytes())
-    }
-
-    /// Logs in on this connection and keeps the session cookie; panics when the login fails.
-    pub fn login(&mut self, user: &str, password: &str) -> serde_json::Value {
-        let response = self.post_form("/login.icc", &format!("userName={user}&password={password}"));
-        login_data(user, &response)
-    }
-
-    pub fn request(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+    fn exchange(&mut self, bytes: &[u8], method: &str, path: &str) -> Response {
         let n = self.answered + 1;
-        let bytes = request_bytes(&self.host, self.cookie.as_deref(), "keep-alive", method, path, headers, body);
-        if let Err(e) = self.stream.write_all(&bytes) {
+        if let Err(e) = self.stream.write_all(bytes) {
             panic!("request #{n} ({method} {path}) could not be sent on the kept-alive connection: {e}");
         }
         let response = match read_response(&mut self.stream, method) {
@@ -204,26 +206,34 @@ impl KeepAlive {
         if framing(&response, method) == Framing::UntilClose {
             panic!("response #{n} ({method} {path} → {status}) has no length: it ends the connection");
         }
-        if let Some(cookie) = response.session_cookie() {
-            self.cookie = cookie;
-        }
         response
+    }
+}
+
+impl KeepAlive {
+    /// The client's end of the connection: the same for every request, since it never reconnects.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.transport.local
+    }
+
+    /// How many responses this one connection has carried.
+    pub fn answered(&self) -> usize {
+        self.transport.answered
     }
 
     /// Asserts that the connection is still open and that the server sent nothing beyond the
     /// responses it was asked for (a body after a HEAD, or more bytes than Content-Length).
     pub fn assert_open_and_quiet(&mut self) {
-        self.stream.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+        let (stream, answered) = (&mut self.transport.stream, self.transport.answered);
+        stream.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
         let mut byte = [0u8; 64];
-        match self.stream.peek(&mut byte) {
-            Ok(0) => panic!("the server closed the connection after {} responses", self.answered),
-            Ok(n) => {
-                panic!("unasked bytes after {} responses: {:?}", self.answered, String::from_utf8_lossy(&byte[..n]))
-            }
+        match stream.peek(&mut byte) {
+            Ok(0) => panic!("the server closed the connection after {answered} responses"),
+            Ok(n) => panic!("unasked bytes after {answered} responses: {:?}", String::from_utf8_lossy(&byte[..n])),
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
-            Err(e) => panic!("the connection failed after {} responses: {e}", self.answered),
+            Err(e) => panic!("the connection failed after {answered} responses: {e}"),
         }
-        self.stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     }
 }
 

@@ -33,12 +33,11 @@ pub fn create_catalog(
 ) -> Result<CatalogWithCounts, ApiError> {
     let parent =
         db::catalogs::by_id(conn, parent_id)?.filter(|c| roots.contains(&c.root_id)).ok_or(ApiError::InvalidCatalog)?;
-    let parent = &parent;
     let (dir, ()) =
         safe_path::create_unique(Path::new(&parent.path), Some(&fields.name), "", |p| std::fs::create_dir(p))?;
     let inserted = match dir.to_str() {
         Some(path) => db::in_transaction(conn, |tx| {
-            let id = db::edits::insert_child(tx, path, parent, fields)?;
+            let id = db::edits::insert_child(tx, path, &parent, fields)?;
             db::catalogs::with_counts(tx, id)?.ok_or(ApiError::Data)
         }),
         None => Err(ApiError::Data),
