@@ -68,3 +68,90 @@ fn idle_connections_are_closed_and_the_server_keeps_accepting_after_a_quiet_spel
     assert!(server.is_running());
     assert_eq!(server.client().get("/").body, b"hello world", "still accepting");
 }
+
+/// Lets this test process open `wanted` descriptors (as many as its hard limit allows).
+fn allow_descriptors(wanted: u64) {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit read and write one rlimit.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        limit.rlim_cur = limit.rlim_max.min(wanted as libc::rlim_t);
+        assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+    }
+}
+
+/// True when the server has closed `stream` (its end of the stream, or a reset).
+fn closed_by_server(stream: &mut TcpStream) -> bool {
+    stream.set_nonblocking(true).unwrap();
+    let closed = match stream.read(&mut [0u8; 256]) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+    };
+    stream.set_nonblocking(false).unwrap();
+    closed
+}
+
+#[test]
+fn a_thousand_idle_connections_leave_room_for_a_login() {
+    allow_descriptors(4096);
+    let mut server = TestServer::start();
+    let mut idle: Vec<TcpStream> = (0..1000).map(|_| TcpStream::connect(&server.addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_secs(2));
+    let login = server.client().post_form("/login.icc", "userName=nobody&password=x");
+    assert_eq!((login.status, login.code()), (200, -10000), "the login is answered");
+    assert!(server.is_running());
+    std::thread::sleep(Duration::from_secs(1));
+    let open = idle.iter_mut().map(closed_by_server).filter(|closed| !closed).count();
+    assert!(open <= 40, "{open} of 1000 idle connections from one address are still open");
+}
+
+#[test]
+fn beyond_the_per_client_cap_a_new_connection_is_answered_503_when_none_is_idle() {
+    if crate::common::emulated() {
+        crate::common::skipped(
+            "qemu-user does not pass TCP_INFO, which tells a head in progress from an idle connection",
+        );
+        return;
+    }
+    let server = TestServer::start();
+    // Connections busy sending a head (not idle, so none can make way).
+    let _busy: Vec<TcpStream> = (0..40)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&server.addr).unwrap();
+            stream.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(1));
+    // Refused as soon as the server sees it, before it sends anything (a request written after
+    // the refusal would make the kernel reset the connection and drop the answer).
+    let mut late = TcpStream::connect(&server.addr).unwrap();
+    late.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut answer = Vec::new();
+    let _ = late.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 503 "), "{text}");
+}
+
+#[test]
+fn running_out_of_descriptors_never_stops_the_server() {
+    let mut server = TestServer::start_with_descriptor_limit(64);
+    assert_eq!(server.client().get("/").body, b"hello world");
+    let _flood: Vec<TcpStream> = (0..200).filter_map(|_| TcpStream::connect(&server.addr).ok()).collect();
+    std::thread::sleep(Duration::from_secs(1));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut stream = TcpStream::connect(&server.addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let _ = stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        if answer.ends_with(b"hello world") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no answer for a minute after running out of descriptors");
+        assert!(server.is_running(), "the server exited");
+    }
+    assert!(server.is_running());
+}

@@ -28,6 +28,7 @@ fn install_writes_binary_user_app_dir_and_a_hardened_unit() {
     for directive in [
         "User=isync",
         "Restart=on-failure",
+        "LimitNOFILE=65536",
         "NoNewPrivileges=yes",
         "ProtectSystem=strict",
         "ReadWritePaths=/var/lib/isync -/mnt/media -/srv/photos",

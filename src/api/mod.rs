@@ -50,4 +50,8 @@ impl Service for Api {
     fn panicked(&self) -> Reply {
         envelope::internal_error()
     }
+
+    fn streams_body(&self, path: &str) -> bool {
+        router::streams_body(path)
+    }
 }

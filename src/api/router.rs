@@ -80,6 +80,11 @@ impl Verbs {
     }
 }
 
+/// True for the endpoints whose bodies are streamed to disk rather than read as parameters.
+pub fn streams_body(path: &str) -> bool {
+    path == "/uploadFile.icc"
+}
+
 pub fn route(ctx: &mut Ctx, request: &mut Request) -> Reply {
     let Some(endpoint) = lookup(request.path()) else {
         return Reply::text(404, "Not Found");

@@ -5,23 +5,24 @@
 //! paused player that stops reading frees its worker) and a read timeout (idle keep-alive
 //! connections and stalled uploads end, so their tiny_http threads and upload locks are freed).
 //!
-//! The read timeout also applies to `accept`, and tiny_http's accept loop stops at its first
-//! error. The keeper thread therefore connects to the listener at least every IDLE_PERIOD, so
-//! accept never waits that long.
+//! The read timeout also applies to `accept`, which the accept loop (`http::server`) simply
+//! retries.
 //!
-//! The keeper's connections also unstick tiny_http 0.12's thread pool. When connections arrive
-//! in a burst, its idle-thread count is stale until the notified threads wake, so some new
-//! connections are queued instead of getting a thread, and stay queued while every thread
-//! serves a keep-alive connection. Only a later connection (which then finds no idle thread and
-//! starts one that drains one queued task after its own) gets a queued one going. So while
-//! requests are arriving the keeper connects BUSY_CONNECTS times every BUSY_PERIOD, so a burst
-//! of new connections (a phone opens several at once) is not left waiting for the idle pace.
+//! A keeper thread connects to the listener every IDLE_PERIOD, to unstick tiny_http's thread
+//! pool. When connections arrive in a burst, its idle-thread count is stale until the notified
+//! threads wake, so some new connections are queued instead of getting a thread, and stay
+//! queued while every thread serves a keep-alive connection. Only a later connection (which
+//! then finds no idle thread and starts one that drains one queued task after its own) gets a
+//! queued one going. So while requests are arriving the keeper connects BUSY_CONNECTS times
+//! every BUSY_PERIOD, so a burst of new connections (a phone opens several at once) is not left
+//! waiting for the idle pace.
 
 use super::sys::setsockopt;
+use crate::sync::lock;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::thread::Thread;
 use std::time::Duration;
 
@@ -32,8 +33,7 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 /// Keep-alive probes: a vanished peer is noticed after about IDLE + INTERVAL × COUNT seconds.
 const KEEPALIVE: [(libc::c_int, libc::c_int); 3] =
     [(libc::TCP_KEEPIDLE, 30), (libc::TCP_KEEPINTVL, 10), (libc::TCP_KEEPCNT, 3)];
-/// How often the keeper connects when no request arrived since its last round; far below
-/// READ_TIMEOUT.
+/// How often the keeper connects when no request arrived since its last round.
 const IDLE_PERIOD: Duration = Duration::from_secs(1);
 /// The keeper's pace while requests are arriving (see the module doc).
 const BUSY_PERIOD: Duration = Duration::from_millis(20);
@@ -54,6 +54,20 @@ pub fn note_request() {
     }
 }
 
+/// The keeper's latest connections, by their own address (the server sees it as the peer).
+static KEEPER_PEERS: Mutex<[Option<SocketAddr>; 16]> = Mutex::new([None; 16]);
+
+fn note_keeper(local: Option<SocketAddr>) {
+    let mut peers = lock(&KEEPER_PEERS);
+    peers.rotate_right(1);
+    peers[0] = local;
+}
+
+/// True for a connection the keeper made (which the warden does not count against anyone).
+pub fn is_keeper(peer: SocketAddr) -> bool {
+    lock(&KEEPER_PEERS).contains(&Some(peer))
+}
+
 /// Binds `listen` with the connection options set.
 pub fn bind(listen: SocketAddr) -> Result<TcpListener, String> {
     let listener = TcpListener::bind(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -71,7 +85,7 @@ pub fn bind(listen: SocketAddr) -> Result<TcpListener, String> {
     Ok(listener)
 }
 
-/// Starts the thread that keeps tiny_http's accept loop from timing out (see the module doc).
+/// Starts the thread that unsticks connections queued in tiny_http's pool (see the module doc).
 pub fn start_keeper(local: SocketAddr) -> Result<(), String> {
     let target = match local.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::new(Ipv4Addr::LOCALHOST.into(), local.port()),
@@ -87,9 +101,12 @@ pub fn start_keeper(local: SocketAddr) -> Result<(), String> {
             1
         };
         for _ in 0..connects {
-            if let Err(e) = TcpStream::connect_timeout(&target, IDLE_PERIOD) {
-                log::warn!("listener keeper cannot reach {target}: {e}");
-                break;
+            match TcpStream::connect_timeout(&target, IDLE_PERIOD) {
+                Ok(stream) => note_keeper(stream.local_addr().ok()),
+                Err(e) => {
+                    log::warn!("listener keeper cannot reach {target}: {e}");
+                    break;
+                }
             }
         }
     };

@@ -13,6 +13,8 @@ use super::{body_block, sendfile, sys};
 use crate::clock;
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, SeekFrom, Write};
+use std::net::Shutdown;
+use std::os::fd::RawFd;
 use std::os::unix::fs::MetadataExt;
 use tiny_http::{Header, StatusCode};
 
@@ -49,16 +51,56 @@ impl Response {
     pub fn send(self, request: tiny_http::Request, local_port: u16) -> std::io::Result<()> {
         match self {
             Response::Bytes(r) => request.respond(r),
-            Response::File(f) => f.send(request, local_port),
+            Response::File(f) => f.send(request, local_port, None),
+        }
+    }
+
+    /// Sends the response with `Connection: close` and then ends the writing side of `socket`
+    /// (the connection's), before tiny_http can write anything after it.
+    pub fn send_closing(self, request: tiny_http::Request, local_port: u16, socket: RawFd) -> std::io::Result<()> {
+        match self {
+            Response::Bytes(r) => {
+                let version = request.http_version().clone();
+                let head_only = *request.method() == tiny_http::Method::Head;
+                let mut out = request.into_writer();
+                // tiny_http leaves out a Connection header given to it: printed here, and added.
+                let mut printed = Vec::new();
+                r.raw_print(&mut printed, version, None, head_only, None)?;
+                let line_end = printed.windows(2).position(|w| w == b"\r\n").map_or(0, |at| at + 2);
+                printed.splice(line_end..line_end, b"Connection: close\r\n".iter().copied());
+                let sent = out.write_all(&printed).and_then(|()| out.flush());
+                sys::shutdown(socket, Shutdown::Write);
+                sent
+            }
+            Response::File(f) => f.send(request, local_port, Some(socket)),
         }
     }
 }
 
 impl FileStream {
-    fn send(mut self, request: tiny_http::Request, local_port: u16) -> std::io::Result<()> {
+    /// Sends the head and the file window; with `closing`, says `Connection: close` and ends the
+    /// writing side of that socket (the connection's) before letting go of the writer.
+    fn send(mut self, request: tiny_http::Request, local_port: u16, closing: Option<RawFd>) -> std::io::Result<()> {
         let head_only = *request.method() == tiny_http::Method::Head;
         let peer = request.remote_addr().copied();
+        if closing.is_some() {
+            self.head.insert_str(self.head.len() - 2, "Connection: close\r\n");
+        }
         let mut out = request.into_writer();
+        let sent = self.write_body(&mut out, head_only, peer, local_port);
+        if let Some(socket) = closing {
+            sys::shutdown(socket, Shutdown::Write);
+        }
+        sent
+    }
+
+    fn write_body(
+        &mut self,
+        out: &mut Box<dyn Write + Send>,
+        head_only: bool,
+        peer: Option<std::net::SocketAddr>,
+        local_port: u16,
+    ) -> std::io::Result<()> {
         out.write_all(self.head.as_bytes())?;
         if head_only {
             return out.flush();

@@ -1,34 +1,67 @@
 //! One incoming HTTP request as the handlers see it: its path, query, headers and cookies, the
 //! parameters of protocol §1.3 (read from the body on first use, at most PARAM_BODY_LIMIT
-//! bytes), and the raw body for uploads. Before the answer, `drain_body` reads what is left of
-//! the body in fixed-size chunks: tiny_http would otherwise drain it into one buffer as large
-//! as the declared Content-Length. The drain itself has no byte or time limit yet.
+//! bytes), and the raw body for uploads, every read of it watched by `http::warden` (which ends
+//! a body that stalls or trickles). Before the answer, `finish_body` reads what is left of a
+//! short body; a longer one is not read at all: the connection is closed after the answer.
 
 use super::multipart::{boundary_from_content_type, MultipartReader};
 use super::params::{parse_urlencoded, Params};
+use super::warden::Activity;
 use std::io::Read;
 
-/// Bodies that carry parameters (forms, JSON) are read up to this size; larger ones are invalid.
-const PARAM_BODY_LIMIT: u64 = 1 << 20;
+/// Bodies that carry parameters (forms, JSON) are read up to this size; larger ones are refused
+/// (413) unless the service streams them (uploads).
+pub const PARAM_BODY_LIMIT: u64 = 1 << 20;
+/// Unread body bytes read and thrown away after the answer to keep the connection (as much as a
+/// body of parameters may carry); with more left, the connection is closed instead.
+const DRAIN_LIMIT: u64 = PARAM_BODY_LIMIT;
 const DRAIN_CHUNK: usize = 64 * 1024;
 
 pub struct Request<'r> {
     request: &'r mut tiny_http::Request,
+    activity: &'r Activity,
     path: String,
     query: String,
     params: Option<Params>,
     /// True once the body reader was handed out (which answers `Expect: 100-continue`).
     body_used: bool,
+    /// Body bytes read so far.
+    body_read: u64,
+}
+
+/// The body of a request, each read reported to the warden.
+pub struct Body<'b> {
+    reader: &'b mut dyn Read,
+    activity: &'b Activity,
+    read: &'b mut u64,
+}
+
+impl Read for Body<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.activity.reading(|| self.reader.read(out))?;
+        *self.read += n as u64;
+        Ok(n)
+    }
 }
 
 impl<'r> Request<'r> {
-    pub fn new(request: &'r mut tiny_http::Request) -> Self {
+    pub fn new(request: &'r mut tiny_http::Request, activity: &'r Activity) -> Self {
         let url = request.url().to_string();
         let (path, query) = match url.split_once('?') {
             Some((p, q)) => (p.to_string(), q.to_string()),
             None => (url, String::new()),
         };
-        Request { request, path, query, params: None, body_used: false }
+        Request { request, activity, path, query, params: None, body_used: false, body_read: 0 }
+    }
+
+    /// The length of the request target (path and query), for the server's bounds.
+    pub fn url_len(&self) -> usize {
+        self.request.url().len()
+    }
+
+    /// The body length the client declared (Content-Length), if any.
+    pub fn declared_body_length(&self) -> Option<u64> {
+        self.header("Content-Length").and_then(|length| length.trim().parse().ok())
     }
 
     /// The client's address, for per-client limits and the log.
@@ -92,8 +125,7 @@ impl<'r> Request<'r> {
     /// The whole body as text when it is at most PARAM_BODY_LIMIT bytes.
     fn read_small_body(&mut self) -> Option<String> {
         let mut body = Vec::new();
-        let reader = self.reader();
-        reader.take(PARAM_BODY_LIMIT + 1).read_to_end(&mut body).ok()?;
+        self.body().take(PARAM_BODY_LIMIT + 1).read_to_end(&mut body).ok()?;
         if body.len() as u64 > PARAM_BODY_LIMIT {
             return None;
         }
@@ -103,7 +135,7 @@ impl<'r> Request<'r> {
     /// The non-file fields of a multipart body (file parts are skipped), bounded in size.
     fn read_multipart_fields(&mut self, boundary: &str) -> Vec<(String, String)> {
         let mut fields = Vec::new();
-        let body = self.reader().take(PARAM_BODY_LIMIT);
+        let body = self.body().take(PARAM_BODY_LIMIT);
         let mut parts = MultipartReader::new(body, boundary);
         while let Ok(Some(headers)) = parts.next_part() {
             let (Some(name), None) = (headers.name, headers.filename) else { continue };
@@ -117,34 +149,41 @@ impl<'r> Request<'r> {
     }
 
     /// The raw body, for the streaming upload handler.
-    pub fn body(&mut self) -> &mut dyn Read {
-        self.reader()
-    }
-
-    fn reader(&mut self) -> &mut dyn Read {
+    pub fn body(&mut self) -> Body<'_> {
         self.body_used = true;
-        self.request.as_reader()
+        Body { reader: self.request.as_reader(), activity: self.activity, read: &mut self.body_read }
     }
 
     fn expects_continue(&self) -> bool {
         self.header("Expect").is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"))
     }
 
-    /// Reads and discards what is left of the body in fixed-size chunks, so that tiny_http never
-    /// allocates a buffer of the declared length. Errors (client gone) just end the drain.
-    /// A client waiting for `100 Continue` whose body was never asked for is answered without
-    /// it: draining would send `100 Continue` and make it upload a body nobody reads.
-    pub fn drain_body(&mut self) {
+    /// Reads and discards what is left of a short body, in fixed-size chunks; false when the
+    /// connection must be closed after the answer instead: more than DRAIN_LIMIT is left, the
+    /// body stalled, or the client waits for `100 Continue` for a body nobody asked for (it would
+    /// otherwise send the body later, where the next request is expected).
+    pub fn finish_body(&mut self) -> bool {
         if !self.body_used && self.expects_continue() {
-            return;
+            return false;
+        }
+        let unread = self.declared_body_length().map(|declared| declared.saturating_sub(self.body_read));
+        if self.activity.was_cut() || unread.is_some_and(|unread| unread > DRAIN_LIMIT) {
+            return false;
+        }
+        if unread == Some(0) {
+            return true;
         }
         let mut chunk = vec![0u8; DRAIN_CHUNK];
-        let reader = self.reader();
-        while let Ok(n) = reader.read(&mut chunk) {
-            if n == 0 {
-                break;
+        let mut body = self.body().take(DRAIN_LIMIT + 1);
+        let mut drained = 0;
+        loop {
+            match body.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => drained += n as u64,
+                Err(_) => return false,
             }
         }
+        drained <= DRAIN_LIMIT && !self.activity.was_cut()
     }
 }
 

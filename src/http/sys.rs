@@ -1,12 +1,13 @@
-//! The libc socket calls iSync needs and std does not offer: socket options, and finding the
-//! socket of one of tiny_http's connections.
+//! The libc calls iSync needs and std does not offer: socket options, finding the sockets of
+//! tiny_http's connections, what the kernel says about one of them, and the descriptor limit.
 //!
 //! tiny_http accepts connections itself and does not lend out their sockets. Options that
 //! every connection needs are therefore set on the listening socket, which Linux copies onto
-//! each accepted one (`http::listener`), and the socket of a connection that sends a file with
-//! sendfile(2) is found among the process's descriptors by its two ends: the port the server
-//! listens on and the client's address name exactly one live TCP connection. Linux only
-//! (/proc/self/fd), as iSync is.
+//! each accepted one (`http::listener`), and the socket of a connection is found among the
+//! process's descriptors by its two ends: the port the server listens on and the client's
+//! address name exactly one live TCP connection (tiny_http holds two descriptors of it, a
+//! reader and a writer; either will do). `http::warden` and `http::sendfile` use them. Linux
+//! only (/proc/self/fd), as iSync is.
 
 use std::net::SocketAddr;
 use std::os::fd::RawFd;
@@ -20,11 +21,90 @@ pub fn setsockopt<T>(fd: libc::c_int, level: libc::c_int, name: libc::c_int, val
 
 /// The descriptor of the TCP connection from `peer` to our `local_port`, if there is one.
 pub fn connection_socket(local_port: u16, peer: SocketAddr) -> Option<RawFd> {
-    let entries = std::fs::read_dir("/proc/self/fd").ok()?;
-    entries.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<RawFd>().ok()).find(|&fd| {
-        socket_addr(fd, libc::getsockname).is_some_and(|local| local.port() == local_port)
-            && socket_addr(fd, libc::getpeername) == Some(peer)
-    })
+    descriptors().find(|&fd| is_connection(fd, local_port) && peer_of(fd) == Some(peer))
+}
+
+/// Every accepted connection to `local_port`: (descriptor, client address), one descriptor
+/// per connection.
+pub fn connections(local_port: u16) -> Vec<(RawFd, SocketAddr)> {
+    let mut found: Vec<(RawFd, SocketAddr)> =
+        descriptors().filter(|&fd| is_connection(fd, local_port)).filter_map(|fd| Some((fd, peer_of(fd)?))).collect();
+    found.sort_unstable_by_key(|&(fd, peer)| (peer, fd));
+    found.dedup_by_key(|&mut (_, peer)| peer);
+    found
+}
+
+/// The client's end of socket `fd` (None when it is not a connected IP socket).
+pub fn peer_of(fd: RawFd) -> Option<SocketAddr> {
+    socket_addr(fd, libc::getpeername)
+}
+
+fn is_connection(fd: RawFd, local_port: u16) -> bool {
+    socket_addr(fd, libc::getsockname).is_some_and(|local| local.port() == local_port)
+}
+
+/// The process's open descriptors (a snapshot; any may close at any time).
+fn descriptors() -> impl Iterator<Item = RawFd> {
+    let entries = std::fs::read_dir("/proc/self/fd").into_iter().flatten();
+    entries.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<RawFd>().ok())
+}
+
+/// What the kernel says about the bytes a connection received: how many of them the process
+/// has read so far (None where the kernel, or an emulator such as qemu-user, which passes only
+/// an int of TCP_INFO, does not give `tcpi_bytes_received`), and how many wait unread.
+pub fn bytes_received(fd: RawFd) -> (Option<u64>, u64) {
+    let mut waiting: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int.
+    if unsafe { libc::ioctl(fd, libc::FIONREAD, &mut waiting) } != 0 {
+        waiting = 0;
+    }
+    let waiting = waiting.max(0) as u64;
+    // SAFETY: tcp_info is plain data for which all zeroes is valid; the kernel writes at most
+    // `len` bytes into it and says how many it wrote.
+    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+    let got = unsafe { libc::getsockopt(fd, libc::IPPROTO_TCP, libc::TCP_INFO, (&raw mut info).cast(), &mut len) };
+    let needed = std::mem::offset_of!(libc::tcp_info, tcpi_bytes_received) + std::mem::size_of::<u64>();
+    let read = (got == 0 && len as usize >= needed).then(|| info.tcpi_bytes_received.saturating_sub(waiting));
+    (read, waiting)
+}
+
+/// Sends `bytes` without waiting (what does not fit in the socket buffer is dropped: used
+/// only for short refusals on a connection that is then shut down).
+pub fn send_now(fd: RawFd, bytes: &[u8]) {
+    // SAFETY: `bytes` is valid for its length during the call.
+    let _ = unsafe { libc::send(fd, bytes.as_ptr().cast(), bytes.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
+}
+
+/// Ends one or both directions of socket `fd`; the descriptor stays open for its owner, whose
+/// reads then see the end of the stream and whose writes fail.
+pub fn shutdown(fd: RawFd, how: std::net::Shutdown) {
+    let how = match how {
+        std::net::Shutdown::Read => libc::SHUT_RD,
+        std::net::Shutdown::Write => libc::SHUT_WR,
+        std::net::Shutdown::Both => libc::SHUT_RDWR,
+    };
+    // SAFETY: a plain syscall on a descriptor number; a closed or reused one only makes it fail
+    // or act on that socket, which callers rule out by checking the peer first.
+    let _ = unsafe { libc::shutdown(fd, how) };
+}
+
+/// Raises the soft limit on open descriptors to the hard limit (at most `wanted`); returns the
+/// soft limit in force afterwards.
+pub fn raise_descriptor_limit(wanted: u64) -> u64 {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit and setrlimit read and write one rlimit.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return 1024;
+    }
+    let target = (limit.rlim_max as u64).min(wanted);
+    if (limit.rlim_cur as u64) < target {
+        let raised = libc::rlimit { rlim_cur: target as libc::rlim_t, rlim_max: limit.rlim_max };
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            return target;
+        }
+    }
+    limit.rlim_cur as u64
 }
 
 type NameFn = unsafe extern "C" fn(libc::c_int, *mut libc::sockaddr, *mut libc::socklen_t) -> libc::c_int;

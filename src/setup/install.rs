@@ -101,6 +101,8 @@ Group=isync
 ExecStart=/usr/local/bin/isync --app-dir /var/lib/isync serve --scan --listen {listen}
 Restart=on-failure
 RestartSec=3
+# Room for the connection cap (two descriptors per connection; http::warden).
+LimitNOFILE=65536
 NoNewPrivileges=yes
 ProtectSystem=strict
 ProtectHome=read-only

@@ -12,6 +12,7 @@
 mod api;
 mod downloads;
 mod fixtures;
+mod hostile;
 mod http;
 mod load;
 mod nginx;
@@ -107,6 +108,7 @@ fn run() -> Result<usize, String> {
         Ok(pair) => pair,
         Err(e) => (attempt("thumbnail burst", Err(e)), Vec::new()),
     };
+    let slow = attempt("slow connections", hostile::slow_connections(&b, &setup));
     let downloads = attempt("downloads", with_nginx(&nginx).and_then(|n| downloads::bench(&b, &setup, n)));
     drop(nginx);
 
@@ -118,6 +120,7 @@ fn run() -> Result<usize, String> {
         ("Memory (VmRSS / VmHWM of isync serve, all threads)", memory),
         ("Thumbnails (cold, via thumbnail.icc)", thumbnails),
         ("Downloads (page cache warm)", downloads),
+        ("Under attack (500 connections trickling request heads, from 50 loopback addresses)", slow),
         ("Cold start", cold),
     ];
     println!("{}", header(&b, &load_before));

@@ -121,6 +121,26 @@ impl TestServer {
         Self::start_with(|_| {})
     }
 
+    /// A server whose process may open at most `limit` descriptors (soft and hard limit), for
+    /// tests of what happens when a client makes it run out.
+    pub fn start_with_descriptor_limit(limit: u64) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut command = isync_command();
+        let limit = libc::rlimit { rlim_cur: limit as libc::rlim_t, rlim_max: limit as libc::rlim_t };
+        // SAFETY: setrlimit is async-signal-safe and only reads `limit`, copied into the closure.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        command.arg("--app-dir").arg(dir.path()).args(["serve", "--listen", "127.0.0.1:0"]);
+        let child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("isync serve starts");
+        Self::attach(child, dir, None)
+    }
+
     /// Hands a path the test created (and its parents inside the app dir) to the server's
     /// user, so that an unprivileged server can use it; nothing to do for any other server.
     pub fn hand_over(&self, path: &Path) {
