@@ -15,6 +15,7 @@ mod install;
 mod keep_alive;
 mod layers;
 mod limits;
+mod media_safety;
 mod packaging;
 mod scanner;
 mod thumbnails;

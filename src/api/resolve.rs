@@ -6,15 +6,19 @@ use super::context::{Ctx, Viewer};
 use super::views::{self, UploadSizes};
 use crate::db::{self, files::FileRow};
 use crate::error::ApiError;
+use crate::fs::open::{self, Inside, Mode};
 use crate::fs::{paths, upload};
 use crate::http::params::Params;
 use crate::model::{file_type, status};
+use std::fs::File;
 use std::path::PathBuf;
 
-/// A visible file whose physical catalog exists and whose physical file is a regular file.
+/// A visible file whose physical catalog exists and whose physical file is a regular file
+/// inside its media root, opened (read only) without following symbolic links.
 pub struct ResolvedFile {
     pub row: FileRow,
     pub path: PathBuf,
+    pub file: File,
 }
 
 /// Protocol §5.1 steps 3–6 (the session and the `id` parameter are checked by the caller).
@@ -27,14 +31,25 @@ pub fn resolve_file(ctx: &Ctx, viewer: &Viewer, id: i64, media_only: bool) -> Re
     resolve_physical(ctx, row)
 }
 
-/// Protocol §5.1 steps 5–6 for a row already known to be accessible.
+/// Protocol §5.1 steps 5–6 for a row already known to be accessible. The file is opened here,
+/// once, through `fs::open`: a file that is missing, is not a regular file, was replaced by a
+/// symbolic link, or sits in a directory that now leads outside its root is "missing on disk"
+/// (-10006); one that exists but cannot be opened (permissions) is "not found" (-10004), as
+/// when it vanishes between the check and the send.
 pub fn resolve_physical(ctx: &Ctx, row: FileRow) -> Result<ResolvedFile, ApiError> {
     let catalog = db::catalogs::by_id(ctx.db, row.real_catalog_id)?.ok_or(ApiError::Data)?;
-    let path = paths::physical_file(&catalog.path, &row.file_name);
-    if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-        return Err(ApiError::MissingOnDisk);
-    }
-    Ok(ResolvedFile { row, path })
+    let place = Inside {
+        root: PathBuf::from(paths::root_of(ctx.db, &catalog)?),
+        path: paths::physical_file(&catalog.path, &row.file_name),
+    };
+    let file = open::open(&place, Mode::Read).map_err(|e| {
+        if open::is_absent(&e) {
+            ApiError::MissingOnDisk
+        } else {
+            ApiError::NotFound
+        }
+    })?;
+    Ok(ResolvedFile { row, path: place.path, file })
 }
 
 /// The FileInfo JSON of a row, measuring the upload targets only when a part is uploading.
@@ -47,7 +62,7 @@ pub fn file_info(ctx: &Ctx, row: &FileRow) -> Result<String, ApiError> {
 /// The sizes the upload targets have on disk now (0 for a target that is missing).
 fn upload_sizes(ctx: &Ctx, row: &FileRow) -> Result<UploadSizes, ApiError> {
     let [origin, thumb, screen] = upload::record::targets(ctx.db, &ctx.app.config.thumb_path, row)?
-        .map(|target| target.as_deref().map_or(0, paths::size_or_zero));
+        .map(|target| target.as_ref().map_or(0, |t| paths::size_or_zero(&t.path)));
     Ok(UploadSizes { origin, thumb, screen })
 }
 

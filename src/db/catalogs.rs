@@ -76,6 +76,13 @@ pub fn by_path(conn: &Connection, path: &str) -> rusqlite::Result<Option<Catalog
     conn.prepare_cached(&sql)?.query_row([path], from_row).optional()
 }
 
+/// The directories of every root catalog (parentId = -1): every media file lies below one.
+pub fn root_paths(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut statement = conn.prepare_cached("SELECT path FROM Catalog WHERE parentId = -1")?;
+    let paths = statement.query_map([], |row| Ok(text_at(row, 0)))?;
+    paths.filter_map(Result::transpose).collect()
+}
+
 pub fn with_counts(conn: &Connection, id: i64) -> rusqlite::Result<Option<CatalogWithCounts>> {
     let sql = format!("SELECT {COLUMNS}, {COUNTS} FROM Catalog c WHERE id = ?1");
     conn.prepare_cached(&sql)?.query_row([id], with_counts_from_row).optional()

@@ -1,9 +1,11 @@
-//! The media on disk: where a row's file lives (`paths`), turning client text into a path that
-//! stays inside its root (`safe_path`), the catalog tree's changes on disk and in the database
+//! The media on disk: where a row's file lives (`paths`), opening a media file without following
+//! symbolic links out of its root (`open`), turning client text into a path that stays inside
+//! its root (`safe_path`), the catalog tree's changes on disk and in the database
 //! together (`tree`), uploads (`upload`), and the default folder of a user without one
 //! (`default_root`). Handlers call in here for every rule that touches both disk and catalog.
 
 pub mod default_root;
+pub mod open;
 pub mod paths;
 pub mod safe_path;
 pub mod tree;

@@ -1,7 +1,10 @@
-//! Where a catalog's files are on disk, and the file facts the catalog stores about them. Paths
-//! built here join database values (a catalog's path, a file's stored name), never client text:
-//! client text goes through `safe_path` first.
+//! Where a catalog's files are on disk (and the media root they must stay inside), and the file
+//! facts the catalog stores about them. Paths built here join database values (a catalog's
+//! path, a file's stored name), never client text: client text goes through `safe_path` first.
 
+use crate::db::{self, catalogs::Catalog};
+use crate::error::ApiError;
+use rusqlite::Connection;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -10,9 +13,25 @@ pub fn physical_file(catalog_path: &str, file_name: &str) -> PathBuf {
     Path::new(catalog_path).join(file_name)
 }
 
-/// Size of a file, 0 when it does not exist.
+/// The media root whose directory holds `catalog`'s directory: the deepest root catalog
+/// directory its path lies in (component-wise). This is the physical root, which `fs::open`
+/// checks files against; the catalog's `rootId` can name another root after a move across roots,
+/// which moves nothing on disk. A catalog below no root (a damaged database) is its own root.
+pub fn root_of(conn: &Connection, catalog: &Catalog) -> Result<String, ApiError> {
+    let path = Path::new(&catalog.path);
+    let roots = db::catalogs::root_paths(conn)?;
+    let deepest =
+        roots.into_iter().filter(|root| path.starts_with(root)).max_by_key(|root| Path::new(root).components().count());
+    Ok(deepest.unwrap_or_else(|| {
+        log::warn!("catalog {} ({}) lies in no root's directory", catalog.id, catalog.path);
+        catalog.path.clone()
+    }))
+}
+
+/// Size of the regular file at `path`, 0 when there is none; a symbolic link there is not
+/// followed (it counts as no file, as it does for every open of a media file: `fs::open`).
 pub fn size_or_zero(path: &Path) -> u64 {
-    std::fs::metadata(path).map_or(0, |m| m.len())
+    std::fs::symlink_metadata(path).ok().filter(|m| m.is_file()).map_or(0, |m| m.len())
 }
 
 /// ⌊min(ctime, mtime, atime)⌋ of a path, or now when it cannot be read (protocol §3.5, §7.3).

@@ -4,19 +4,21 @@
 //! JPEGs go through `jpeg-decoder` at the smallest DCT scale (1/8, 1/4, 1/2, 1)
 //! that still covers the wanted size, reading through a `BufReader`; grey,
 //! 16-bit and CMYK JPEGs become RGB. PNG/GIF go through the `image` crate with
-//! an allocation limit. Nothing here resizes, orients or encodes, and ICC
-//! profiles are ignored (CMYK is converted naively).
+//! an allocation limit. Every decode is held to the decode budget (`budget`),
+//! checked on the header before decoding starts. Files are read with positioned
+//! reads of an already opened file, whose own offset never moves. Nothing here
+//! resizes, orients or encodes, and ICC profiles are ignored (CMYK is converted
+//! naively).
 
+use super::budget::{self, Header};
 use super::resize::Pixels;
-use super::sniff::Format;
+use super::sniff::{Format, HEAD_LEN};
 use super::thumbnail::{ThumbError, ThumbFormat};
 use image::ImageError;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 
-/// Largest buffer any decoder may allocate (decompression-bomb guard).
-const MAX_ALLOC: u64 = 512 * 1024 * 1024;
 const READ_BUFFER: usize = 64 * 1024;
 
 /// What the first bytes of a file say it is.
@@ -27,49 +29,66 @@ pub(crate) enum Kind {
     Gif,
 }
 
-/// Opens `src` buffered and recognises its format without consuming anything.
-pub(crate) fn open(src: &Path) -> Result<(BufReader<File>, Kind), ThumbError> {
-    let file = File::open(src).map_err(ThumbError::Io)?;
-    let mut reader = BufReader::with_capacity(READ_BUFFER, file);
-    let kind = sniff(&mut reader)?;
-    Ok((reader, kind))
+/// An image ready to decode: a buffered reader from its first byte, its format and header.
+pub(crate) struct Opened<'a> {
+    pub reader: BufReader<At<'a>>,
+    pub kind: Kind,
+    pub header: Header,
 }
 
-/// Stored pixel dimensions from the header of an [`open`]ed file.
-pub(crate) fn dimensions(mut reader: BufReader<File>, kind: Kind) -> Result<(u32, u32), ThumbError> {
-    match kind {
-        Kind::Jpeg => {
-            let info = jpeg_info(&mut jpeg_decoder::Decoder::new(reader))?;
-            Ok((u32::from(info.width), u32::from(info.height)))
+/// Recognises the format of `file` and reads its header; nothing is decoded yet.
+pub(crate) fn open(file: &File) -> Result<Opened<'_>, ThumbError> {
+    let mut head = [0u8; HEAD_LEN];
+    let n = read_head(file, &mut head).map_err(ThumbError::Io)?;
+    let kind = sniff(&head[..n])?;
+    let header = Header::read(file, kind)?;
+    let reader = BufReader::with_capacity(READ_BUFFER, At { file, pos: 0 });
+    Ok(Opened { reader, kind, header })
+}
+
+/// Fills `buf` from the start of `file` as far as it goes; the number of bytes read.
+fn read_head(file: &File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read_at(&mut buf[n..], n as u64) {
+            Ok(0) => break,
+            Ok(read) => n += read,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
-        Kind::Png { .. } => {
-            let head = header(&mut reader, 24)?;
-            Ok((be32(&head[16..20]), be32(&head[20..24])))
-        }
-        Kind::Gif => {
-            let head = header(&mut reader, 10)?;
-            let le16 = |b: &[u8]| u32::from(u16::from_le_bytes([b[0], b[1]]));
-            Ok((le16(&head[6..8]), le16(&head[8..10])))
-        }
+    }
+    Ok(n)
+}
+
+/// A reader over an open file by positioned reads (`pread`): sharing the file with the caller
+/// (who may send it to a client next) without moving its offset.
+pub(crate) struct At<'a> {
+    file: &'a File,
+    pos: u64,
+}
+
+impl Read for At<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read_at(out, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
     }
 }
 
-fn be32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-}
-
-/// The first `n` bytes, left in the reader's buffer (not consumed).
-fn header(reader: &mut BufReader<File>, n: usize) -> Result<&[u8], ThumbError> {
-    let buf = reader.fill_buf().map_err(ThumbError::Io)?;
-    if buf.len() < n {
-        return Err(ThumbError::Decode(format!("file too short ({} bytes)", buf.len())));
+impl Seek for At<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let base = match to {
+            SeekFrom::Start(at) => Some(at),
+            SeekFrom::Current(by) => self.pos.checked_add_signed(by),
+            SeekFrom::End(by) => self.file.metadata()?.len().checked_add_signed(by),
+        };
+        self.pos = base.ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+        Ok(self.pos)
     }
-    Ok(&buf[..n])
 }
 
-/// Recognise the format by magic bytes without consuming anything.
-fn sniff(reader: &mut BufReader<File>) -> Result<Kind, ThumbError> {
-    let head = reader.fill_buf().map_err(ThumbError::Io)?;
+/// Recognise the format by magic bytes.
+fn sniff(head: &[u8]) -> Result<Kind, ThumbError> {
     match super::sniff::sniff(head, "") {
         Some(Format::Jpeg) => Ok(Kind::Jpeg),
         // IHDR colour type (byte 25) 3 = indexed.
@@ -109,55 +128,33 @@ fn jpeg_err(e: jpeg_decoder::Error) -> ThumbError {
     }
 }
 
-/// The frame header of a JPEG, read by `dec`.
-fn jpeg_info<R: Read>(dec: &mut jpeg_decoder::Decoder<R>) -> Result<jpeg_decoder::ImageInfo, ThumbError> {
-    dec.read_info().map_err(jpeg_err)?;
-    dec.info().ok_or_else(|| ThumbError::Decode("JPEG without a frame header".into()))
-}
-
-/// About the most pixel memory decoding an [`open`]ed file for a `target` holds at once. A
-/// JPEG: its component planes at the DCT scale `decode_jpeg` picks and the image made from
-/// them (a 4:4:4 24 MP photo for a screen-size preview: 1500×1000 × 6 = 9 MB). PNG and GIF:
-/// the decoded frame and its conversion, as 8-bit RGBA.
-pub(crate) fn peak_memory(
-    reader: BufReader<File>,
-    kind: Kind,
-    target: impl Fn(usize, usize) -> (usize, usize),
-) -> Result<u64, ThumbError> {
-    let pixels = |w: usize, h: usize| w as u64 * h as u64;
-    match kind {
-        Kind::Jpeg => {
-            let info = jpeg_info(&mut jpeg_decoder::Decoder::new(reader))?;
-            let (w, h) = (usize::from(info.width), usize::from(info.height));
-            let (tw, th) = target(w, h);
-            let (dw, dh) = if info.coding_process == jpeg_decoder::CodingProcess::Lossless {
-                (w, h)
-            } else {
-                dct_scaled_size(w, h, tw, th)
-            };
-            Ok(pixels(dw, dh) * (info.pixel_format.pixel_bytes() as u64 + 3))
-        }
-        Kind::Png { .. } | Kind::Gif => {
-            let (w, h) = dimensions(reader, kind)?;
-            Ok(pixels(w as usize, h as usize) * 8)
-        }
-    }
-}
-
-/// Smallest DCT scale (1/8, 1/4, 1/2, 1) whose output is ≥ the stored-orientation target.
-fn dct_scaled_size(w: usize, h: usize, tw: usize, th: usize) -> (usize, usize) {
+/// The DCT scale in eighths (1, 2, 4 or 8) whose output is the smallest still ≥ the
+/// stored-orientation target.
+pub(crate) fn dct_scale(w: usize, h: usize, tw: usize, th: usize) -> usize {
     let scaled = |len: usize, k: usize| (len * k).div_ceil(8);
-    [1, 2, 4, 8].iter().map(|&k| (scaled(w, k), scaled(h, k))).find(|&(sw, sh)| sw >= tw && sh >= th).unwrap_or((w, h))
+    [1, 2, 4, 8].into_iter().find(|&k| scaled(w, k) >= tw && scaled(h, k) >= th).unwrap_or(8)
 }
 
-/// Decodes at the cheapest DCT scale that still covers the target.
+/// The size of a decode at the scale [`dct_scale`] picks.
+fn dct_scaled_size(w: usize, h: usize, tw: usize, th: usize) -> (usize, usize) {
+    let k = dct_scale(w, h, tw, th);
+    ((w * k).div_ceil(8), (h * k).div_ceil(8))
+}
+
+/// Decodes at the cheapest DCT scale that still covers the target, once the budget of the
+/// scale the decoder really chose (`header` is the file's frame header) allows it.
 pub(crate) fn decode_jpeg(
-    reader: BufReader<File>,
+    reader: BufReader<At<'_>>,
+    header: &budget::Jpeg,
     stored_target: impl Fn(usize, usize) -> (usize, usize),
 ) -> Result<Pixels, ThumbError> {
     let mut dec = jpeg_decoder::Decoder::new(ByteReader(reader));
-    dec.set_max_decoding_buffer_size(MAX_ALLOC as usize);
-    let info = jpeg_info(&mut dec)?;
+    dec.set_max_decoding_buffer_size(budget::MAX_DECODE_MEMORY as usize);
+    dec.read_info().map_err(jpeg_err)?;
+    let info = dec.info().ok_or_else(|| ThumbError::Decode("JPEG without a frame header".into()))?;
+    if (u32::from(info.width), u32::from(info.height)) != (header.width, header.height) {
+        return Err(ThumbError::Decode("JPEG: the decoder found another frame header than the budget".into()));
+    }
     let (w, h) = (usize::from(info.width), usize::from(info.height));
     let (tw, th) = stored_target(w, h);
     let (want_w, want_h) = dct_scaled_size(w, h, tw, th);
@@ -173,6 +170,8 @@ pub(crate) fn decode_jpeg(
             (dw, dh) = dec.scale(u16::MAX, u16::MAX).map_err(jpeg_err)?;
         }
     }
+    let scale = [1, 2, 4, 8].into_iter().find(|&k| (w * k).div_ceil(8) >= usize::from(dw)).unwrap_or(8);
+    header.cost_at(scale, (tw, th)).within_budget()?;
     log::debug!("JPEG {w}x{h} decoded at {dw}x{dh} for {tw}x{th}");
     let raw = dec.decode().map_err(jpeg_err)?;
     let format = dec.info().map(|i| i.pixel_format).unwrap_or(info.pixel_format);
@@ -242,12 +241,13 @@ fn cmyk_to_rgb(p: &[u8]) -> [u8; 3] {
     [ch(p[0]), ch(p[1]), ch(p[2])]
 }
 
-/// PNG/GIF via the `image` crate (first frame), with an allocation limit.
-pub(crate) fn decode_with_image(reader: BufReader<File>, kind: Kind) -> Result<(Pixels, ThumbFormat), ThumbError> {
+/// PNG/GIF via the `image` crate (first frame). The caller checked the budget on the header;
+/// the crate's allocation limit is the same budget, in case a file decodes other than declared.
+pub(crate) fn decode_with_image(reader: BufReader<At<'_>>, kind: Kind) -> Result<(Pixels, ThumbFormat), ThumbError> {
     let fmt = if kind == Kind::Gif { image::ImageFormat::Gif } else { image::ImageFormat::Png };
     let mut r = image::ImageReader::with_format(reader, fmt);
     let mut limits = image::Limits::default();
-    limits.max_alloc = Some(MAX_ALLOC);
+    limits.max_alloc = Some(budget::MAX_DECODE_MEMORY);
     r.limits(limits);
     let img = r.decode().map_err(image_err)?;
     let png_out = matches!(kind, Kind::Gif | Kind::Png { palette: true }) || img.color().has_alpha();
@@ -294,19 +294,29 @@ mod tests {
 
     #[test]
     fn an_indexed_png_is_recognised_from_its_header() {
-        let dir = std::env::temp_dir().join(format!("thumb-decode-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
         let mut head = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x40\0\0\0\x30\x08".to_vec();
-        for (name, colour_type, palette) in [("p.png", 3u8, true), ("rgb.png", 2, false)] {
+        for (colour_type, palette) in [(3u8, true), (2, false)] {
             head.truncate(25);
-            head.extend([colour_type, 0, 0, 0]);
-            let p = dir.join(name);
-            std::fs::write(&p, &head).expect("write header");
-            let (reader, kind) = open(&p).expect("sniff");
-            assert_eq!(kind, Kind::Png { palette });
-            assert_eq!(dimensions(reader, kind).expect("dims"), (64, 48));
+            head.extend([colour_type, 0, 0, 0, 0, 0, 0, 0]);
+            let mut file = tempfile::tempfile().expect("temp file");
+            std::io::Write::write_all(&mut file, &head).expect("write header");
+            let opened = open(&file).expect("sniff");
+            assert_eq!(opened.kind, Kind::Png { palette });
+            assert_eq!(opened.header.dimensions(), (64, 48));
         }
-        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn reading_through_the_decoder_leaves_the_file_offset_alone() {
+        let mut file = tempfile::tempfile().expect("temp file");
+        std::io::Write::write_all(&mut file, b"0123456789").expect("write");
+        file.seek(SeekFrom::Start(2)).expect("seek");
+        let mut at = At { file: &file, pos: 0 };
+        let mut all = String::new();
+        at.read_to_string(&mut all).expect("read");
+        assert_eq!(all, "0123456789");
+        assert_eq!(at.seek(SeekFrom::End(-3)).expect("seek"), 7);
+        assert_eq!(file.stream_position().expect("offset"), 2, "the caller's offset did not move");
     }
 
     #[test]

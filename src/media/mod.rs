@@ -1,7 +1,9 @@
 //! Everything about media content, nothing about HTTP or SQL: recognising formats (`sniff`),
 //! content types (`kind`), metadata probing from file headers (`probe`), decoding and resizing
-//! for thumbnails (`thumbnail`), and the one ffmpeg wrapper for video frames (`video_frame`).
+//! for thumbnails (`thumbnail`) within a decode budget read from the header (`budget`), and the
+//! one ffmpeg wrapper for video frames (`video_frame`).
 
+mod budget;
 mod decode;
 pub mod kind;
 pub mod probe;

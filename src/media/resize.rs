@@ -55,6 +55,24 @@ pub fn resize(src: &Pixels, dw: usize, dh: usize) -> Pixels {
     }
 }
 
+/// Rows of horizontally filtered output `separable` keeps at most: a vertical window of a
+/// Lanczos-3 filter widened by a ratio under 4 (the box pre-shrink leaves no more), plus two.
+const MAX_RING_ROWS: u64 = 26;
+
+/// About the most memory `resize` allocates beside its source of `width × height × channels`
+/// for `dw × dh`: a copy when the sizes match; else the box pre-shrink (when it runs), the ring
+/// of filtered rows, its accumulator row and the output. The weight tables (a few KB) are left out.
+pub fn working_memory(width: usize, height: usize, channels: usize, dw: usize, dh: usize) -> u64 {
+    let (dw, dh) = (dw.max(1), dh.max(1));
+    let bytes = |w: usize, h: u64| w as u64 * h * channels as u64;
+    if (width, height) == (dw, dh) {
+        return bytes(width, height as u64);
+    }
+    let (fx, fy) = ((width / (2 * dw)).max(1), (height / (2 * dh)).max(1));
+    let boxed = if fx > 1 || fy > 1 { bytes(width.div_ceil(fx), height.div_ceil(fy) as u64) } else { 0 };
+    boxed + bytes(dw, MAX_RING_ROWS) + bytes(dw, 4) + bytes(dw, dh as u64)
+}
+
 /// Averages `fx × fy` blocks; edge blocks that are cut off average what exists.
 fn box_shrink(src: &Pixels, fx: usize, fy: usize) -> Pixels {
     let ch = src.channels;

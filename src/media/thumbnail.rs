@@ -8,15 +8,20 @@
 //! domain straight from a buffered file reader, so a 24 MP photo never exists
 //! in memory at full size (see `decode`); the rest of the reduction is done by
 //! `resize`. PNG/GIF go through the `image` crate with an allocation limit.
+//! Before anything is decoded, the cost read from the header must fit the
+//! decode budget (`budget`): a decompression bomb is refused at once. Sources
+//! are files the caller opened (without following links: `fs::open`); they are
+//! read with positioned reads, so their offset is left where it was.
 //! This module deliberately does not read EXIF itself, cache anything,
 //! colour-manage (ICC profiles are ignored) or handle video — see
 //! `video_frame` for that.
 
-use super::decode::{self, Kind};
+use super::budget::Header;
+use super::decode;
 use super::resize::{self, Pixels};
 use image::ImageEncoder;
+use std::fs::File;
 use std::io::Write;
-use std::path::Path;
 
 /// Level 0: grid thumbnails.
 pub const SMALL_BOX: u32 = 160;
@@ -37,6 +42,8 @@ pub enum ThumbError {
     Io(std::io::Error),
     Unsupported(String),
     Decode(String),
+    /// The header declares more than the decode budget allows (`budget`).
+    TooLarge(String),
     Encode(String),
 }
 
@@ -46,6 +53,7 @@ impl std::fmt::Display for ThumbError {
             ThumbError::Io(e) => write!(f, "I/O error: {e}"),
             ThumbError::Unsupported(s) => write!(f, "unsupported image: {s}"),
             ThumbError::Decode(s) => write!(f, "cannot decode image: {s}"),
+            ThumbError::TooLarge(s) => write!(f, "image too large to decode: {s}"),
             ThumbError::Encode(s) => write!(f, "cannot encode thumbnail: {s}"),
         }
     }
@@ -69,8 +77,10 @@ pub fn target_size(w: u32, h: u32, max_box: u32) -> (u32, u32) {
 /// resize to [`target_size`] of the oriented dimensions and encode into `out`.
 /// Output is PNG when the source has alpha or a palette (so every GIF), JPEG
 /// (quality 80) otherwise. Nothing is written to `out` unless encoding worked.
+/// A source whose header declares more than the decode budget is refused with
+/// [`ThumbError::TooLarge`] before decoding.
 pub fn build_image_thumbnail(
-    src: &Path,
+    src: &File,
     orientation: Option<i64>,
     max_box: u32,
     out: &mut dyn Write,
@@ -79,7 +89,7 @@ pub fn build_image_thumbnail(
         Some(v @ 1..=8) => v as u8,
         _ => 1,
     };
-    let (reader, kind) = decode::open(src)?;
+    let opened = decode::open(src)?;
     // Target in the stored orientation: swapped for the quarter turns.
     let stored_target = |w: usize, h: usize| {
         let (w, h) = (w as u32, h as u32);
@@ -91,9 +101,10 @@ pub fn build_image_thumbnail(
             (tw as usize, th as usize)
         }
     };
-    let (mut px, format) = match kind {
-        Kind::Jpeg => (decode::decode_jpeg(reader, stored_target)?, ThumbFormat::Jpeg),
-        Kind::Png { .. } | Kind::Gif => decode::decode_with_image(reader, kind)?,
+    opened.header.cost(stored_target).within_budget()?;
+    let (mut px, format) = match (&opened.header, opened.kind) {
+        (Header::Jpeg(jpeg), _) => (decode::decode_jpeg(opened.reader, jpeg, stored_target)?, ThumbFormat::Jpeg),
+        (_, kind) => decode::decode_with_image(opened.reader, kind)?,
     };
     let (tw, th) = stored_target(px.width, px.height);
     let alpha = px.channels == 4;
@@ -111,20 +122,18 @@ pub fn build_image_thumbnail(
 }
 
 /// About the most memory building a thumbnail of `src` for `max_box` holds at once, from the
-/// file header alone; see `decode::peak_memory`.
-pub fn build_memory(src: &Path, max_box: u32) -> Result<u64, ThumbError> {
-    let (reader, kind) = decode::open(src)?;
+/// file header alone (`budget`); a source over the budget is an error here already.
+pub fn build_memory(src: &File, max_box: u32) -> Result<u64, ThumbError> {
     let target = |w: usize, h: usize| {
         let (tw, th) = target_size(w as u32, h as u32, max_box);
         (tw as usize, th as usize)
     };
-    decode::peak_memory(reader, kind, target)
+    Ok(decode::open(src)?.header.cost(target).within_budget()?.memory)
 }
 
 /// Pixel dimensions from the file header (as stored, not oriented).
-pub fn stored_dimensions(src: &Path) -> Result<(u32, u32), ThumbError> {
-    let (reader, kind) = decode::open(src)?;
-    decode::dimensions(reader, kind)
+pub fn stored_dimensions(src: &File) -> Result<(u32, u32), ThumbError> {
+    Ok(decode::open(src)?.header.dimensions())
 }
 
 fn premultiply(rgba: &mut [u8]) {
@@ -169,7 +178,7 @@ fn encode(px: &Pixels, format: ThumbFormat) -> Result<Vec<u8>, ThumbError> {
 mod tests {
     use super::*;
     use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
     const RED: Rgb<u8> = Rgb([230, 20, 20]);
     const BLUE: Rgb<u8> = Rgb([20, 20, 230]);
@@ -191,9 +200,13 @@ mod tests {
         p
     }
 
+    fn open(p: &Path) -> File {
+        File::open(p).expect("open fixture")
+    }
+
     fn thumb(src: &Path, o: Option<i64>, max_box: u32) -> (ThumbFormat, DynamicImage) {
         let mut out = Vec::new();
-        let f = build_image_thumbnail(src, o, max_box, &mut out).expect("thumbnail");
+        let f = build_image_thumbnail(&open(src), o, max_box, &mut out).expect("thumbnail");
         (f, image::load_from_memory(&out).expect("decode output"))
     }
 
@@ -335,15 +348,13 @@ mod tests {
         for (name, data) in cases {
             let p = dir.join(name);
             std::fs::write(&p, data).expect("write");
-            let r = build_image_thumbnail(&p, None, 32, &mut Vec::new());
+            let r = build_image_thumbnail(&open(&p), None, 32, &mut Vec::new());
             match (name, r) {
                 ("x.webp", Err(ThumbError::Unsupported(_))) => {}
                 (_, Err(ThumbError::Decode(_))) if name != "x.webp" => {}
                 (_, other) => panic!("{name}: {other:?}"),
             }
         }
-        let missing = build_image_thumbnail(&dir.join("nope"), None, 32, &mut Vec::new());
-        assert!(matches!(missing, Err(ThumbError::Io(_))));
         let _ = std::fs::remove_dir_all(dir);
     }
 
@@ -353,7 +364,7 @@ mod tests {
         let img: DynamicImage = corner_image().into();
         for (name, fmt) in [("c.jpg", ImageFormat::Jpeg), ("c.png", ImageFormat::Png), ("c.gif", ImageFormat::Gif)] {
             let src = save(&img, &dir, name, fmt);
-            assert_eq!(stored_dimensions(&src).expect(name), (64, 48), "{name}");
+            assert_eq!(stored_dimensions(&open(&src)).expect(name), (64, 48), "{name}");
         }
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -365,10 +376,28 @@ mod tests {
         let jpeg = save(&img, &dir, "m.jpg", ImageFormat::Jpeg);
         let png = save(&img, &dir, "m.png", ImageFormat::Png);
         // RGB planes and the RGB image: 6 bytes a pixel at the DCT scale that covers the box.
-        assert_eq!(build_memory(&jpeg, 160).expect("jpeg"), 160 * 120 * 6, "1/4 scale covers 160");
-        assert_eq!(build_memory(&jpeg, 300).expect("jpeg"), 320 * 240 * 6, "1/2 scale covers 300");
-        assert_eq!(build_memory(&jpeg, 800).expect("jpeg"), 640 * 480 * 6, "full size");
-        assert_eq!(build_memory(&png, 160).expect("png"), 640 * 480 * 8, "PNG decodes at full size");
+        assert_eq!(build_memory(&open(&jpeg), 160).expect("jpeg"), 160 * 120 * 6, "1/4 scale covers 160");
+        assert_eq!(build_memory(&open(&jpeg), 300).expect("jpeg"), 320 * 240 * 6, "1/2 scale covers 300");
+        assert_eq!(build_memory(&open(&jpeg), 800).expect("jpeg"), 640 * 480 * 6, "full size");
+        // PNG: the whole RGB frame, then beside it the 2×2 box pre-shrink and the resize's rows and output.
+        let png_memory = 640 * 480 * 3 + 320 * 240 * 3 + 160 * (26 + 4 + 120) * 3;
+        assert_eq!(build_memory(&open(&png), 160).expect("png"), png_memory, "PNG decodes at full size");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn an_image_declaring_more_than_the_budget_is_refused_before_decoding() {
+        let dir = temp_dir("bomb");
+        let png = save(&RgbImage::from_pixel(64, 48, BLUE).into(), &dir, "b.png", ImageFormat::Png);
+        let mut bytes = std::fs::read(&png).expect("fixture");
+        bytes[16..24].copy_from_slice(&[0, 0, 0x4E, 0x20, 0, 0, 0x4E, 0x20]); // IHDR: 20000×20000
+        std::fs::write(&png, bytes).expect("write");
+        let mut out = Vec::new();
+        let r = build_image_thumbnail(&open(&png), None, SMALL_BOX, &mut out);
+        assert!(matches!(r, Err(ThumbError::TooLarge(_))), "{r:?}");
+        assert!(out.is_empty());
+        assert!(matches!(build_memory(&open(&png), SMALL_BOX), Err(ThumbError::TooLarge(_))));
+        assert_eq!(stored_dimensions(&open(&png)).expect("dimensions"), (20000, 20000), "still measurable");
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -1,12 +1,15 @@
 //! Building a missing cached thumbnail of an image, GIF or video into its cache file through a
 //! temporary file and a rename, so readers never see partial files. Builds pass through the
 //! `BuildGate`: at most about one per core, within a memory budget, and concurrent requests for
-//! one thumbnail share one build. Each finished build is logged with its time.
+//! one thumbnail share one build. An image over the decode budget is refused before it waits
+//! for the gate. Each finished build is logged with its time. Sources are files the caller
+//! opened (without following links); they are never opened again by path here.
 
 use super::build_gate::{BuildGate, Shared};
-use crate::media::thumbnail::{build_image_thumbnail, build_memory};
+use crate::media::thumbnail::{build_image_thumbnail, build_memory, ThumbError};
 use crate::media::video_frame::{grab_video_frame, FrameError};
 use crate::random;
+use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -27,8 +30,9 @@ pub enum BuildFailure {
     Transient,
 }
 
-/// What to build a thumbnail from.
+/// What to build a thumbnail from: the open source file, and its path for log lines.
 pub struct Source<'a> {
+    pub file: &'a File,
     pub path: &'a Path,
     pub is_video: bool,
     pub orientation: Option<i64>,
@@ -54,8 +58,18 @@ impl Thumbnails {
                 return Ok(());
             }
             // ffmpeg's frame grab runs in its own process; a file that cannot be read fails
-            // in the build, which reports it.
-            let memory = if source.is_video { 0 } else { build_memory(source.path, source.max_box).unwrap_or(0) };
+            // in the build, which reports it. A decompression bomb is refused here at once.
+            let memory = match source.is_video {
+                true => 0,
+                false => match build_memory(source.file, source.max_box) {
+                    Ok(memory) => memory,
+                    Err(e @ ThumbError::TooLarge(_)) => {
+                        log::warn!("thumbnail of {} refused: {e}", source.path.display());
+                        return Err(BuildFailure::Permanent);
+                    }
+                    Err(_) => 0,
+                },
+            };
             match self.gate.run(&key, memory, || self.build(cache, source)) {
                 Shared::Built(result) | Shared::Joined(result) => return result,
                 Shared::Recheck => continue, // the other build panicked: look again
@@ -91,11 +105,11 @@ impl Thumbnails {
     }
 
     fn build_video(&self, source: &Source, temp: &Path) -> Result<(), BuildFailure> {
-        grab_video_frame(&self.ffmpeg, source.path, source.max_box, temp, VIDEO_FRAME_TIMEOUT).map_err(|e| {
+        grab_video_frame(&self.ffmpeg, source.file, source.max_box, temp, VIDEO_FRAME_TIMEOUT).map_err(|e| {
             log::warn!("video thumbnail of {} failed: {e}", source.path.display());
             match e {
                 FrameError::FfmpegMissing | FrameError::Io(_) | FrameError::TimedOut => BuildFailure::Transient,
-                FrameError::Failed(_) => BuildFailure::Permanent,
+                FrameError::Failed(_) | FrameError::NotAVideo => BuildFailure::Permanent,
             }
         })
     }
@@ -107,7 +121,7 @@ fn build_image(source: &Source, temp: &Path) -> Result<(), BuildFailure> {
         BuildFailure::Transient
     })?;
     let mut out = BufWriter::new(file);
-    build_image_thumbnail(source.path, source.orientation, source.max_box, &mut out).map_err(|e| {
+    build_image_thumbnail(source.file, source.orientation, source.max_box, &mut out).map_err(|e| {
         log::warn!("thumbnail of {} failed: {e}", source.path.display());
         BuildFailure::Permanent
     })?;

@@ -6,14 +6,14 @@
 use super::checksum::Method;
 use super::target::{self, Part, WriteError, CHUNK};
 use crate::error::ApiError;
+use crate::fs::open::Inside;
 use crate::http::multipart::{classify, MultipartError, MultipartReader};
 use std::io::{self, Read};
-use std::path::PathBuf;
 
-/// Where each part goes and from which position; `None` = the target cannot be written (an
-/// origin whose physical catalog row is missing).
+/// Where each part goes (and the directory it must stay inside) and from which position;
+/// `None` = the target cannot be written (an origin whose physical catalog row is missing).
 pub struct Plan {
-    pub targets: [Option<PathBuf>; 3],
+    pub targets: [Option<Inside>; 3],
     pub begins: [i64; 3],
     pub check: Option<Method>,
 }
@@ -122,14 +122,14 @@ fn receive_parts<R: Read>(
             Err(()) => return Err(Failure::UnknownPart(headers.filename.unwrap_or_default())),
         };
         let i = part.index();
-        let path = plan.targets[i].as_deref().ok_or(Failure::NoPhysicalCatalog)?;
-        let begin = target::check_begin(path, plan.begins[i]).map_err(|e| failure_of(part, e))?;
+        let place = plan.targets[i].as_ref().ok_or(Failure::NoPhysicalCatalog)?;
+        let begin = target::check_begin(&place.path, plan.begins[i]).map_err(|e| failure_of(part, e))?;
         if !outcome.touched[i] {
             mark(part).map_err(Failure::Marking)?;
             outcome.touched[i] = true;
         }
         let make_dir = part != Part::Origin;
-        let written = target::write(path, begin, make_dir, &mut parts.part_reader(), plan.check, &mut buf)
+        let written = target::write(place, begin, make_dir, &mut parts.part_reader(), plan.check, &mut buf)
             .map_err(|e| failure_of(part, e))?;
         outcome.sizes[i] = Some(written.size);
         outcome.digests[i] = written.digest;

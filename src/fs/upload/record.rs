@@ -7,6 +7,7 @@ use super::receive::Outcome;
 use super::target::Part;
 use crate::db::{self, files::FileRow, uploads::NewUpload};
 use crate::error::ApiError;
+use crate::fs::open::Inside;
 use crate::fs::paths;
 use crate::model::status;
 use crate::thumb_cache::levels::{thumb_file, Level};
@@ -34,15 +35,20 @@ pub fn register(conn: &mut Connection, roots: &[i64], mut new: NewUpload) -> Res
     db::files::by_id(conn, id)?.ok_or(ApiError::Data)
 }
 
-/// Where the origin, thumbnail and screen parts of `row` are written; the origin's is None when
-/// its physical catalog row is missing.
-pub fn targets(conn: &Connection, thumbs: &Path, row: &FileRow) -> Result<[Option<PathBuf>; 3], ApiError> {
-    let origin = db::catalogs::by_id(conn, row.real_catalog_id)?.map(|c| paths::physical_file(&c.path, &row.file_name));
-    Ok([
-        origin,
-        Some(thumb_file(thumbs, row.real_catalog_id, row.id, Level::Small)),
-        Some(thumb_file(thumbs, row.real_catalog_id, row.id, Level::Screen)),
-    ])
+/// Where the origin, thumbnail and screen parts of `row` are written, each with the directory it
+/// must stay inside (the origin's media root, the thumbnail directory); the origin's is None
+/// when its physical catalog row is missing.
+pub fn targets(conn: &Connection, thumbs: &Path, row: &FileRow) -> Result<[Option<Inside>; 3], ApiError> {
+    let origin = match db::catalogs::by_id(conn, row.real_catalog_id)? {
+        Some(catalog) => Some(Inside {
+            root: PathBuf::from(paths::root_of(conn, &catalog)?),
+            path: paths::physical_file(&catalog.path, &row.file_name),
+        }),
+        None => None,
+    };
+    let thumb =
+        |level| Inside { root: thumbs.to_path_buf(), path: thumb_file(thumbs, row.real_catalog_id, row.id, level) };
+    Ok([origin, Some(thumb(Level::Small)), Some(thumb(Level::Screen))])
 }
 
 /// Step 2: the part's status is 2 on disk before its target changes.

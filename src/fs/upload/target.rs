@@ -2,9 +2,12 @@
 //! begin-position check, and the write itself — truncate to the begin position, hash the kept
 //! prefix when a check was asked for, append the part's bytes as they arrive, then `fdatasync`
 //! before reporting success. Errors say which side failed: the request body (client) or the disk.
+//! Targets are opened through `fs::open`, so a resumed upload never writes through a symbolic
+//! link that replaced the target or one of its directories.
 
 use super::checksum::{Hasher, Method};
-use std::fs::{File, OpenOptions};
+use crate::fs::open::{self, Inside, Mode};
+use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
@@ -75,10 +78,13 @@ pub struct Written {
     pub digest: Option<String>,
 }
 
-/// Checks `0 ≤ begin ≤ current size` (a missing target has size 0).
+/// Checks `0 ≤ begin ≤ current size` (a missing target has size 0). A target that is not a
+/// regular file (a symbolic link put in its place, a directory) is a disk error: it is never
+/// measured through, and `write` would refuse to open it anyway.
 pub fn check_begin(path: &Path, begin: i64) -> Result<Begin, WriteError> {
-    let (size, existed) = match std::fs::metadata(path) {
-        Ok(meta) => (meta.len(), true),
+    let (size, existed) = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() => (meta.len(), true),
+        Ok(_) => return Err(WriteError::Disk(io::Error::from_raw_os_error(libc::ELOOP))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => (0, false),
         Err(e) => return Err(WriteError::Disk(e)),
     };
@@ -88,17 +94,17 @@ pub fn check_begin(path: &Path, begin: i64) -> Result<Begin, WriteError> {
     }
 }
 
-/// Truncates `path` to the begin position, appends `data`, syncs, and digests the whole file
+/// Truncates the target to the begin position, appends `data`, syncs, and digests the whole file
 /// when `check` asks for it. `make_dir` creates the parent directory (thumbnail directories).
 pub fn write(
-    path: &Path,
+    target: &Inside,
     begin: Begin,
     make_dir: bool,
     data: &mut dyn Read,
     check: Option<Method>,
     buf: &mut [u8],
 ) -> Result<Written, WriteError> {
-    let mut file = open_at(path, begin, make_dir)?;
+    let mut file = open_at(target, begin, make_dir)?;
     let mut hasher = check.map(Method::hasher);
     match &mut hasher {
         Some(hasher) => hasher.update_from(&mut file, begin.at, buf).map_err(WriteError::Disk)?,
@@ -109,7 +115,7 @@ pub fn write(
     let appended = append(&mut file, data, hasher.as_mut(), buf);
     let synced = file.sync_data();
     if !begin.existed {
-        if let Some(parent) = path.parent() {
+        if let Some(parent) = target.path.parent() {
             super::placeholder::sync_dir(parent);
         }
     }
@@ -119,14 +125,13 @@ pub fn write(
     Ok(Written { size, digest: hasher.map(Hasher::hex) })
 }
 
-fn open_at(path: &Path, begin: Begin, make_dir: bool) -> Result<File, WriteError> {
+fn open_at(target: &Inside, begin: Begin, make_dir: bool) -> Result<File, WriteError> {
     if make_dir {
-        if let Some(parent) = path.parent() {
+        if let Some(parent) = target.path.parent() {
             std::fs::create_dir_all(parent).map_err(WriteError::Disk)?;
         }
     }
-    let file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path);
-    let file = file.map_err(WriteError::Disk)?;
+    let file = open::open(target, Mode::Write).map_err(WriteError::Disk)?;
     file.set_len(begin.at).map_err(WriteError::Disk)?;
     Ok(file)
 }
@@ -162,6 +167,11 @@ mod tests {
         sha1_smol::Sha1::from(bytes).digest().to_string()
     }
 
+    /// `path` as a target inside the temporary directory `root`.
+    fn place(root: &Path, path: &Path) -> Inside {
+        Inside { root: root.to_path_buf(), path: path.to_path_buf() }
+    }
+
     #[test]
     fn parts_are_chosen_by_filename_then_by_field_name() {
         assert_eq!(Part::of(Some("origin"), Some("file")), Ok(Some(Part::Origin)));
@@ -192,7 +202,8 @@ mod tests {
         std::fs::write(&path, b"hello there").unwrap();
         let begin = check_begin(&path, 6).unwrap();
         let mut buf = [0u8; 4];
-        let written = write(&path, begin, false, &mut &b"world"[..], Some(Method::Sha1), &mut buf).unwrap();
+        let written =
+            write(&place(dir.path(), &path), begin, false, &mut &b"world"[..], Some(Method::Sha1), &mut buf).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"hello world");
         assert_eq!(written.size, 11);
         assert_eq!(written.digest, Some(sha1(b"hello world")));
@@ -203,7 +214,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("7/thumb_3");
         let begin = check_begin(&path, 0).unwrap();
-        let written = write(&path, begin, true, &mut &b"jpeg"[..], None, &mut [0u8; 16]).unwrap();
+        let written = write(&place(dir.path(), &path), begin, true, &mut &b"jpeg"[..], None, &mut [0u8; 16]).unwrap();
         assert_eq!((written.size, written.digest), (4, None));
     }
 
@@ -224,7 +235,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         let begin = check_begin(&path, 0).unwrap();
-        let result = write(&path, begin, false, &mut Breaks(10), None, &mut [0u8; 3]);
+        let result = write(&place(dir.path(), &path), begin, false, &mut Breaks(10), None, &mut [0u8; 3]);
         assert!(matches!(result, Err(WriteError::Body(_))));
         assert_eq!(std::fs::read(&path).unwrap(), b"xxxxxxxxxx");
     }
@@ -234,7 +245,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("gone/f");
         let begin = check_begin(&path, 0).unwrap();
-        let result = write(&path, begin, false, &mut &b"x"[..], None, &mut [0u8; 3]);
+        let result = write(&place(dir.path(), &path), begin, false, &mut &b"x"[..], None, &mut [0u8; 3]);
         assert!(matches!(result, Err(WriteError::Disk(_))));
+    }
+
+    #[test]
+    fn a_target_swapped_for_a_link_is_neither_measured_nor_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, outside) = (dir.path().join("root"), dir.path().join("secret"));
+        std::fs::create_dir(&root).unwrap();
+        std::fs::write(&outside, b"do not touch").unwrap();
+        let path = root.join("f");
+        std::os::unix::fs::symlink(&outside, &path).unwrap();
+        assert!(matches!(check_begin(&path, 3), Err(WriteError::Disk(_))), "a link is not measured");
+        let begin = Begin { at: 3, existed: true };
+        let result = write(&place(&root, &path), begin, false, &mut &b"evil"[..], None, &mut [0u8; 3]);
+        assert!(matches!(result, Err(WriteError::Disk(_))), "{result:?}");
+        assert_eq!(std::fs::read(&outside).unwrap(), b"do not touch");
     }
 }

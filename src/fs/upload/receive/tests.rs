@@ -25,7 +25,8 @@ fn body(parts: &[(&str, Option<&str>, &[u8])], close: bool) -> Vec<u8> {
 
 fn plan(dir: &Path, begins: [i64; 3]) -> Plan {
     Plan {
-        targets: [Some(dir.join("origin.bin")), Some(dir.join("7/thumb_1")), Some(dir.join("7/thumbScreen_1"))],
+        targets: ["origin.bin", "7/thumb_1", "7/thumbScreen_1"]
+            .map(|name| Some(Inside { root: dir.to_path_buf(), path: dir.join(name) })),
         begins,
         check: Some(Method::Sha1),
     }

@@ -1,0 +1,526 @@
+//! The decode budget of thumbnails: what decoding an image will cost, worked out from its header
+//! alone (JPEG frame header, PNG IHDR and the chunks before the image data, GIF logical screen
+//! and first frame), and the two limits every decode is held to before a pixel is decoded. A
+//! decompression bomb — a tiny file declaring a huge image — is thereby refused at once instead
+//! of costing seconds of CPU and hundreds of MiB.
+//!
+//! The memory model follows what the decoders really allocate: jpeg-decoder's component planes
+//! at the DCT scale it decodes at, the coefficients of every block of a progressive JPEG (kept
+//! at full size whatever the scale), its output and our conversion to RGB; the `image` crate's
+//! frame at its native depth, the 8-bit RGB(A) copy `decode` makes of it, and the box
+//! pre-shrink of `resize`. It reads headers with positioned reads (`pread`), so the caller's
+//! file offset never moves. It does not decode, and it knows no format beyond these three.
+
+use super::decode::Kind;
+use super::thumbnail::ThumbError;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+
+/// Most source pixels one thumbnail decode may have: 2^28 (16384 × 16384, 268 MP). This bounds
+/// CPU time, as entropy decoding visits every block of a JPEG even at 1/8 scale; the largest
+/// phone cameras make 200 MP.
+pub const MAX_SOURCE_PIXELS: u64 = 1 << 28;
+/// Most memory one decode may hold at once, as `Cost::memory` counts it: 16 MiB. With the
+/// server's idle 4 MiB that keeps a build of the largest image it accepts near 20 MiB, within
+/// the 24 MiB peak `make bench` allows under load and well under the 32 MiB of a small board
+/// (the build gate runs a build larger than its share alone). What fits: a 24 MP baseline JPEG
+/// needs 9 MB for a screen preview (1/4 scale) and 2.3 MB for a grid thumbnail (1/8), a 200 MP
+/// 4:2:0 one 14 MB (1/8), an 8-bit RGBA phone screenshot of 1290×2796 15 MB. What does not:
+/// progressive JPEGs above ~5 MP (their coefficients alone take 3 bytes a pixel at 4:2:0, at
+/// full size whatever the scale) and PNGs or GIFs above ~4 MP of RGBA, which are decoded whole.
+pub const MAX_DECODE_MEMORY: u64 = 16 << 20;
+
+/// Markers walked looking for a JPEG frame header.
+const MAX_JPEG_MARKERS: usize = 4096;
+/// PNG chunks walked looking for tRNS before the image data.
+const MAX_PNG_CHUNKS: usize = 1024;
+/// GIF blocks and sub-blocks walked looking for the first image descriptor.
+const MAX_GIF_STEPS: usize = 1 << 20;
+
+/// What decoding an image will cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cost {
+    /// Pixels of the stored image (as the header declares them).
+    pub source_pixels: u64,
+    /// The most bytes the decode holds at once.
+    pub memory: u64,
+}
+
+impl Cost {
+    /// The cost itself when it is within both limits, else `ThumbError::TooLarge`.
+    pub fn within_budget(self) -> Result<Cost, ThumbError> {
+        if self.source_pixels > MAX_SOURCE_PIXELS {
+            return Err(ThumbError::TooLarge(format!(
+                "{} pixels, more than the {MAX_SOURCE_PIXELS} a thumbnail decodes",
+                self.source_pixels
+            )));
+        }
+        if self.memory > MAX_DECODE_MEMORY {
+            return Err(ThumbError::TooLarge(format!(
+                "decoding needs {} MiB, more than the {} MiB a thumbnail may use",
+                self.memory.div_ceil(1 << 20),
+                MAX_DECODE_MEMORY >> 20
+            )));
+        }
+        Ok(self)
+    }
+}
+
+/// How a JPEG frame is coded (from its SOFn marker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Process {
+    Sequential,
+    Progressive,
+    Lossless,
+}
+
+/// A JPEG frame header, and the metadata bytes jpeg-decoder keeps while decoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Jpeg {
+    pub width: u32,
+    pub height: u32,
+    precision: u8,
+    process: Process,
+    /// (horizontal, vertical) sampling factors of each component.
+    sampling: Vec<(u8, u8)>,
+    /// ICC profile segments (all kept) and the largest EXIF/XMP segment (the last one is kept).
+    metadata: u64,
+}
+
+/// A PNG's IHDR, and whether a tRNS chunk adds an alpha channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Png {
+    pub width: u32,
+    pub height: u32,
+    bit_depth: u8,
+    colour_type: u8,
+    transparency: bool,
+}
+
+/// A GIF's logical screen and its first frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gif {
+    pub width: u32,
+    pub height: u32,
+    frame: (u32, u32),
+}
+
+/// The header of an image `decode` can decode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Header {
+    Jpeg(Jpeg),
+    Png(Png),
+    Gif(Gif),
+}
+
+impl Header {
+    /// Reads the header of `file`, whose format `kind` is already known.
+    pub fn read(file: &File, kind: Kind) -> Result<Header, ThumbError> {
+        let header = match kind {
+            Kind::Jpeg => Header::Jpeg(read_jpeg(file)?),
+            Kind::Png { .. } => Header::Png(read_png(file)?),
+            Kind::Gif => Header::Gif(read_gif(file)?),
+        };
+        Ok(header)
+    }
+
+    /// Stored pixel dimensions (not oriented).
+    pub fn dimensions(&self) -> (u32, u32) {
+        match self {
+            Header::Jpeg(j) => (j.width, j.height),
+            Header::Png(p) => (p.width, p.height),
+            Header::Gif(g) => (g.width, g.height),
+        }
+    }
+
+    /// The cost of building a thumbnail of stored-orientation size `target`: JPEGs decoded at
+    /// the DCT scale `decode` picks for it, PNG and GIF whole.
+    pub fn cost(&self, target: impl Fn(usize, usize) -> (usize, usize)) -> Cost {
+        let (w, h) = self.dimensions();
+        let target = target(w as usize, h as usize);
+        match self {
+            Header::Jpeg(j) => j.cost_at(super::decode::dct_scale(w as usize, h as usize, target.0, target.1), target),
+            Header::Png(p) => p.cost(target),
+            Header::Gif(g) => g.cost(target),
+        }
+    }
+}
+
+impl Jpeg {
+    /// The cost of decoding at `scale`/8 of the stored size (1, 2, 4 or 8; lossless JPEGs are
+    /// always decoded whole) and resizing that to `target`. While decoding: the metadata, the
+    /// coefficients of a progressive frame, the component planes and the decoder's output, or
+    /// that output and its conversion to RGB; then the RGB image and what `resize` needs.
+    pub fn cost_at(&self, scale: usize, target: (usize, usize)) -> Cost {
+        let (w, h) = (u64::from(self.width), u64::from(self.height));
+        let scale = if self.process == Process::Lossless { 8 } else { scale.clamp(1, 8) as u64 };
+        let h_max = u64::from(self.sampling.iter().map(|s| s.0).max().unwrap_or(1));
+        let v_max = u64::from(self.sampling.iter().map(|s| s.1).max().unwrap_or(1));
+        let (mcus_x, mcus_y) = (w.div_ceil(8 * h_max), h.div_ceil(8 * v_max));
+        let sample_bytes = if self.precision > 8 { 2 } else { 1 };
+        let (mut planes, mut coefficients) = (0u64, 0u64);
+        for &(hs, vs) in &self.sampling {
+            let blocks = mcus_x * u64::from(hs) * mcus_y * u64::from(vs);
+            planes += blocks * scale * scale * sample_bytes;
+            if self.process == Process::Progressive {
+                coefficients += blocks * 64 * 2;
+            }
+        }
+        let (dw, dh) = ((w * scale).div_ceil(8), (h * scale).div_ceil(8));
+        let pixel_bytes = match self.sampling.len() {
+            1 => sample_bytes,
+            4 => 4,
+            _ => 3,
+        };
+        let (output, rgb) = (dw * dh * pixel_bytes, dw * dh * 3);
+        let conversion = if self.sampling.len() == 3 && sample_bytes == 1 { 0 } else { output + rgb };
+        let decoding = self.metadata + coefficients + (planes + output).max(conversion);
+        let resizing = rgb + super::resize::working_memory(dw as usize, dh as usize, 3, target.0, target.1);
+        Cost { source_pixels: w * h, memory: decoding.max(resizing) }
+    }
+}
+
+impl Png {
+    /// The frame at its native depth (below 8 bits and palettes are expanded to 8-bit samples,
+    /// 16-bit ones stay 16-bit) with the decoder's two rows, and its 8-bit RGB(A) copy when it
+    /// is not already that; then the 8-bit image and what `resize` needs.
+    fn cost(&self, target: (usize, usize)) -> Cost {
+        let pixels = u64::from(self.width) * u64::from(self.height);
+        let channels: u64 = match self.colour_type {
+            0 => 1,
+            2 | 3 => 3,
+            4 => 2,
+            _ => 4,
+        } + u64::from(self.transparency && matches!(self.colour_type, 0 | 2 | 3));
+        let sample_bytes = if self.bit_depth == 16 { 2 } else { 1 };
+        let native = pixels * channels * sample_bytes;
+        let rgba = if channels % 2 == 0 { 4 } else { 3 };
+        let eight_bit = pixels * rgba;
+        let converted = if sample_bytes == 1 && channels == rgba { 0 } else { eight_bit };
+        let rows = 2 * u64::from(self.width) * channels * sample_bytes;
+        let (w, h) = (self.width as usize, self.height as usize);
+        let resizing = eight_bit + super::resize::working_memory(w, h, rgba as usize, target.0, target.1);
+        Cost { source_pixels: pixels, memory: (rows + native + converted).max(resizing) }
+    }
+}
+
+impl Gif {
+    /// The RGBA screen and, when the first frame is not the whole screen, the RGBA frame it is
+    /// composed from; then the screen and what `resize` needs.
+    fn cost(&self, target: (usize, usize)) -> Cost {
+        let screen = u64::from(self.width) * u64::from(self.height) * 4;
+        let frame = u64::from(self.frame.0) * u64::from(self.frame.1) * 4;
+        let frame_buffer = if self.frame == (self.width, self.height) { 0 } else { frame };
+        let (w, h) = (self.width as usize, self.height as usize);
+        let resizing = screen + super::resize::working_memory(w, h, 4, target.0, target.1);
+        let pixels = u64::from(self.width) * u64::from(self.height);
+        Cost { source_pixels: pixels.max(frame / 4), memory: (screen + frame_buffer).max(resizing) }
+    }
+}
+
+/// `buf.len()` bytes at `pos`; `Ok(false)` when the file ends first.
+fn read_at(file: &File, pos: u64, buf: &mut [u8]) -> Result<bool, ThumbError> {
+    match file.read_exact_at(buf, pos) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(ThumbError::Io(e)),
+    }
+}
+
+fn truncated(what: &str) -> ThumbError {
+    ThumbError::Decode(format!("{what}: header truncated or missing"))
+}
+
+fn be16(b: &[u8]) -> u16 {
+    u16::from_be_bytes([b[0], b[1]])
+}
+
+fn be32(b: &[u8]) -> u32 {
+    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+}
+
+fn le16(b: &[u8]) -> u32 {
+    u32::from(u16::from_le_bytes([b[0], b[1]]))
+}
+
+/// Walks the markers up to the start of scan: the first SOFn frame header, and the APP1/APP2
+/// segments jpeg-decoder keeps in memory.
+fn read_jpeg(file: &File) -> Result<Jpeg, ThumbError> {
+    let (mut pos, mut frame, mut icc, mut largest_app1) = (2u64, None, 0u64, 0u64);
+    for _ in 0..MAX_JPEG_MARKERS {
+        let mut m = [0u8; 4];
+        if !read_at(file, pos, &mut m)? || m[0] != 0xFF {
+            break;
+        }
+        match m[1] {
+            0xFF => pos += 1,
+            0x01 | 0xD0..=0xD8 => pos += 2,
+            0xD9 | 0xDA => break,
+            marker => {
+                let len = u64::from(be16(&m[2..]));
+                if len < 2 {
+                    break;
+                }
+                match marker {
+                    0xE1 => largest_app1 = largest_app1.max(len),
+                    0xE2 => icc += len,
+                    0xC0..=0xCF if frame.is_none() && !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
+                        frame = Some(read_sof(file, pos + 4, marker)?);
+                    }
+                    _ => {}
+                }
+                pos += 2 + len;
+            }
+        }
+    }
+    let mut jpeg = frame.ok_or_else(|| truncated("JPEG"))?;
+    jpeg.metadata = icc + largest_app1;
+    Ok(jpeg)
+}
+
+/// A SOFn body: precision, height, width, and (id, sampling, table) per component.
+fn read_sof(file: &File, at: u64, marker: u8) -> Result<Jpeg, ThumbError> {
+    let mut b = [0u8; 6];
+    if !read_at(file, at, &mut b)? {
+        return Err(truncated("JPEG"));
+    }
+    let (height, width, count) = (u32::from(be16(&b[1..])), u32::from(be16(&b[3..])), usize::from(b[5]));
+    if width == 0 || height == 0 || !(1..=4).contains(&count) {
+        return Err(ThumbError::Decode(format!("JPEG: frame of {width}×{height} with {count} components")));
+    }
+    let mut components = vec![0u8; 3 * count];
+    if !read_at(file, at + 6, &mut components)? {
+        return Err(truncated("JPEG"));
+    }
+    let sampling = components.chunks_exact(3).map(|c| ((c[1] >> 4).clamp(1, 4), (c[1] & 15).clamp(1, 4))).collect();
+    let process = match marker & 3 {
+        2 => Process::Progressive,
+        3 => Process::Lossless,
+        _ => Process::Sequential,
+    };
+    Ok(Jpeg { width, height, precision: b[0], process, sampling, metadata: 0 })
+}
+
+/// IHDR, then the chunks up to the image data for a tRNS (which must come before it).
+fn read_png(file: &File) -> Result<Png, ThumbError> {
+    let mut ihdr = [0u8; 25];
+    if !read_at(file, 8, &mut ihdr)? || &ihdr[4..8] != b"IHDR" {
+        return Err(truncated("PNG"));
+    }
+    let (width, height) = (be32(&ihdr[8..]), be32(&ihdr[12..]));
+    let mut png = Png { width, height, bit_depth: ihdr[16], colour_type: ihdr[17], transparency: false };
+    let mut pos = 8u64;
+    for _ in 0..MAX_PNG_CHUNKS {
+        let mut h = [0u8; 8];
+        if !read_at(file, pos, &mut h)? {
+            break;
+        }
+        match &h[4..8] {
+            b"tRNS" => png.transparency = true,
+            b"IDAT" | b"IEND" => break,
+            _ => {}
+        }
+        pos += 12 + u64::from(be32(&h));
+    }
+    Ok(png)
+}
+
+/// The logical screen descriptor, then the blocks up to the first image descriptor.
+fn read_gif(file: &File) -> Result<Gif, ThumbError> {
+    let mut head = [0u8; 13];
+    if !read_at(file, 0, &mut head)? {
+        return Err(truncated("GIF"));
+    }
+    let (width, height) = (le16(&head[6..]), le16(&head[8..]));
+    let mut pos = 13 + colour_table_len(head[10]);
+    let mut steps = 0;
+    while steps < MAX_GIF_STEPS {
+        steps += 1;
+        let mut intro = [0u8; 2];
+        if !read_at(file, pos, &mut intro)? {
+            break;
+        }
+        match intro[0] {
+            0x2C => {
+                let mut d = [0u8; 9];
+                if !read_at(file, pos + 1, &mut d)? {
+                    break;
+                }
+                return Ok(Gif { width, height, frame: (le16(&d[4..]), le16(&d[6..])) });
+            }
+            0x21 => {
+                // Extension: introducer, label, then sub-blocks until a zero length.
+                pos += 2;
+                loop {
+                    let mut n = [0u8; 1];
+                    steps += 1;
+                    if steps >= MAX_GIF_STEPS || !read_at(file, pos, &mut n)? {
+                        return Err(truncated("GIF"));
+                    }
+                    pos += 1 + u64::from(n[0]);
+                    if n[0] == 0 {
+                        break;
+                    }
+                }
+            }
+            _ => break,
+        }
+    }
+    Err(truncated("GIF"))
+}
+
+/// Size of the colour table announced by a GIF packed-fields byte.
+fn colour_table_len(packed: u8) -> u64 {
+    if packed & 0x80 == 0 {
+        return 0;
+    }
+    3 << ((packed & 7) + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file_of(bytes: &[u8]) -> File {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(bytes).unwrap();
+        file
+    }
+
+    /// SOI, an ICC APP2 segment of `icc` bytes, a SOFn of w×h with `sampling`, SOS.
+    fn jpeg_header(marker: u8, w: u16, h: u16, sampling: &[u8], icc: usize) -> Vec<u8> {
+        let mut out = vec![0xFF, 0xD8];
+        if icc > 0 {
+            out.extend([0xFF, 0xE2]);
+            out.extend(((icc + 2) as u16).to_be_bytes());
+            out.extend(std::iter::repeat_n(0u8, icc));
+        }
+        out.extend([0xFF, marker]);
+        out.extend(((8 + 3 * sampling.len()) as u16).to_be_bytes());
+        out.push(8);
+        out.extend(h.to_be_bytes());
+        out.extend(w.to_be_bytes());
+        out.push(sampling.len() as u8);
+        for (i, s) in sampling.iter().enumerate() {
+            out.extend([i as u8 + 1, *s, 0]);
+        }
+        out.extend([0xFF, 0xDA, 0, 2]);
+        out
+    }
+
+    fn jpeg(marker: u8, w: u16, h: u16, sampling: &[u8]) -> Jpeg {
+        match Header::read(&file_of(&jpeg_header(marker, w, h, sampling, 0)), Kind::Jpeg).unwrap() {
+            Header::Jpeg(j) => j,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The stored-orientation target of a thumbnail in a `max_box` box.
+    fn boxed(max_box: u32) -> impl Fn(usize, usize) -> (usize, usize) {
+        move |w, h| {
+            let (tw, th) = crate::media::thumbnail::target_size(w as u32, h as u32, max_box);
+            (tw as usize, th as usize)
+        }
+    }
+
+    fn png_header(w: u32, h: u32, depth: u8, colour_type: u8, trns: bool) -> Vec<u8> {
+        let mut out = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        out.extend(w.to_be_bytes());
+        out.extend(h.to_be_bytes());
+        out.extend([depth, colour_type, 0, 0, 0, 0, 0, 0, 0]);
+        if trns {
+            out.extend(b"\0\0\0\x02tRNS\0\0\0\0\0\0");
+        }
+        out.extend(b"\0\0\0\0IDAT\0\0\0\0");
+        out
+    }
+
+    fn png_cost(w: u32, h: u32, depth: u8, colour_type: u8, trns: bool, max_box: u32) -> Cost {
+        let file = file_of(&png_header(w, h, depth, colour_type, trns));
+        Header::read(&file, Kind::Png { palette: colour_type == 3 }).unwrap().cost(boxed(max_box))
+    }
+
+    #[test]
+    fn a_24_mp_phone_jpeg_fits_at_the_scales_thumbnails_use_and_not_whole() {
+        let photo = Header::Jpeg(jpeg(0xC0, 6000, 4000, &[0x22, 0x11, 0x11]));
+        let screen = photo.cost(boxed(800)).within_budget().expect("a screen preview at 1/4");
+        // Planes: Y 1500×1000 and two 750×500 chroma planes, then the RGB output 1500×1000.
+        assert_eq!(screen.memory, 1500 * 1000 + 2 * 750 * 500 + 1500 * 1000 * 3);
+        assert!(photo.cost(boxed(160)).within_budget().is_ok(), "a grid thumbnail at 1/8");
+        let Header::Jpeg(frame) = &photo else { unreachable!() };
+        assert!(matches!(frame.cost_at(8, (800, 533)).within_budget(), Err(ThumbError::TooLarge(_))), "not whole");
+        let huge = Header::Jpeg(jpeg(0xC0, 16320, 12240, &[0x22, 0x11, 0x11]));
+        assert!(huge.cost(boxed(800)).within_budget().is_ok(), "200 MP at 1/8");
+    }
+
+    #[test]
+    fn a_jpeg_declaring_65535_squared_is_refused_for_its_pixels_at_any_scale() {
+        let bomb = Header::Jpeg(jpeg(0xC0, 65535, 65535, &[0x11, 0x11, 0x11]));
+        for max_box in [160, 800] {
+            let cost = bomb.cost(boxed(max_box));
+            assert_eq!(cost.source_pixels, 65535 * 65535);
+            assert!(matches!(cost.within_budget(), Err(ThumbError::TooLarge(_))));
+        }
+    }
+
+    #[test]
+    fn progressive_jpegs_count_their_full_size_coefficients() {
+        let baseline = jpeg(0xC0, 4000, 3000, &[0x22, 0x11, 0x11]).cost_at(1, (160, 120));
+        let progressive = jpeg(0xC2, 4000, 3000, &[0x22, 0x11, 0x11]).cost_at(1, (160, 120));
+        // Two bytes per coefficient, 64 per block, blocks padded to whole MCUs of 16×16.
+        assert_eq!(progressive.memory - baseline.memory, (4000 * 3008 + 2 * 2000 * 1504) * 2);
+        assert!(progressive.within_budget().is_err(), "12 MP progressive: 36 MB of coefficients");
+        assert!(jpeg(0xC2, 2000, 1500, &[0x22, 0x11, 0x11]).cost_at(1, (160, 120)).within_budget().is_ok());
+    }
+
+    #[test]
+    fn icc_segments_before_the_frame_count_as_memory() {
+        let file = file_of(&jpeg_header(0xC0, 64, 64, &[0x11], 60_000));
+        let Header::Jpeg(j) = Header::read(&file, Kind::Jpeg).unwrap() else { panic!() };
+        assert_eq!(j.metadata, 60_002);
+        assert_eq!(j.cost_at(8, (64, 64)).memory, 60_002 + 64 * 64 + 64 * 64 * 3, "grey: output and its RGB copy");
+    }
+
+    #[test]
+    fn png_costs_follow_bit_depth_channels_and_transparency() {
+        let bomb = png_cost(8000, 8000, 16, 6, false, 160);
+        assert_eq!(bomb.memory, 2 * 8000 * 8 + 8000 * 8000 * (8 + 4), "RGBA16 and its RGBA8 copy");
+        assert!(matches!(bomb.within_budget(), Err(ThumbError::TooLarge(_))));
+        let phone = png_cost(1290, 2796, 8, 6, false, 800);
+        assert!(phone.within_budget().is_ok(), "a phone screenshot: {phone:?}");
+        assert!(png_cost(2880, 1800, 8, 6, false, 800).within_budget().is_err(), "5 MP of RGBA is over");
+        // Smaller than the box: the resize copies the image, which dominates.
+        assert_eq!(png_cost(100, 100, 8, 2, true, 160).memory, 2 * 100 * 100 * 4, "tRNS adds alpha");
+        assert_eq!(png_cost(100, 100, 8, 2, false, 160).memory, 2 * 100 * 100 * 3);
+        assert_eq!(png_cost(100, 100, 1, 0, false, 160).memory, 2 * 100 * 100 * 3, "grey becomes RGB");
+    }
+
+    #[test]
+    fn gif_costs_count_the_screen_and_a_smaller_first_frame() {
+        let mut gif = b"GIF89a".to_vec();
+        gif.extend([0x40, 0x1F, 0x40, 0x1F, 0x80, 0, 0]); // 8000×8000, 2-colour global table
+        gif.extend([0; 6]);
+        gif.extend([0x21, 0xF9, 4, 0, 0, 0, 0, 0]); // graphic control extension
+        gif.extend([0x2C, 0, 0, 0, 0, 10, 0, 20, 0, 0]);
+        let header = Header::read(&file_of(&gif), Kind::Gif).unwrap();
+        assert_eq!(header, Header::Gif(Gif { width: 8000, height: 8000, frame: (10, 20) }));
+        let cost = header.cost(boxed(160));
+        // The RGBA screen beside the RGBA first frame, or beside what resizing it needs.
+        let resizing = crate::media::resize::working_memory(8000, 8000, 4, 160, 160);
+        assert_eq!(cost.memory, 8000 * 8000 * 4 + resizing.max(10 * 20 * 4));
+        assert!(cost.within_budget().is_err());
+    }
+
+    #[test]
+    fn truncated_headers_are_decode_errors() {
+        for (bytes, kind) in [
+            (&b"\xFF\xD8\xFF\xE0\0\x10"[..], Kind::Jpeg),
+            (&b"\x89PNG\r\n\x1a\n\0\0"[..], Kind::Png { palette: false }),
+            (&b"GIF89a\x10\0\x10\0\0\0\0"[..], Kind::Gif),
+        ] {
+            assert!(matches!(Header::read(&file_of(bytes), kind), Err(ThumbError::Decode(_))), "{kind:?}");
+        }
+    }
+}
