@@ -1,7 +1,7 @@
 //! The decode budget: decompression bombs — a ~500 KB PNG that inflates to an 8000×8000 RGBA
 //! image of 16-bit samples (512 MB), a JPEG of a few hundred bytes declaring 65535×65535 — are
 //! answered -10008 at once, alone or six at a time beside a login, and the server's peak memory
-//! stays small; a normal 24 MP photo still gets both thumbnails.
+//! stays small; a normal 24 MP photo and a Retina screenshot still get both thumbnails.
 
 use crate::common::{emulated, fixtures, media_dir, scan_config, skipped, Client, TestServer};
 use crate::file_id;
@@ -153,6 +153,7 @@ fn library() -> (TestServer, Client) {
             std::fs::write(media.join(format!("bomb{i}.jpg")), &jpeg).unwrap();
         }
         fixtures::jpeg(&media.join("photo.jpg"), 6000, 4000, None);
+        fixtures::png_with_alpha(&media.join("screenshot.png"), 2880, 1800);
         scan_config(dir, &[("terry", "123", &[media.as_path()])]);
     });
     let mut client = server.client();
@@ -212,6 +213,18 @@ fn six_bombs_at_once_do_not_keep_a_login_waiting() {
     });
     assert!(answers.iter().all(|a| *a == (404, -10008)), "{answers:?}");
     peak_rss_is_small(&server);
+}
+
+#[test]
+fn an_rgba_retina_screenshot_still_gets_both_thumbnails() {
+    let (_server, mut client) = library();
+    let id = file_id(&mut client, "screenshot.png");
+    for (level, want) in [(0, (160, 100)), (1, (800, 500))] {
+        let response = client.get(&format!("/thumbnail.icc?id={id}&level={level}"));
+        assert_eq!(response.status, 200, "level {level}: {}", String::from_utf8_lossy(&response.body));
+        let img = image::load_from_memory(&response.body).expect("a thumbnail");
+        assert_eq!((img.width(), img.height()), want, "level {level}");
+    }
 }
 
 #[test]
