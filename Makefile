@@ -40,13 +40,15 @@ TEST_PACKAGES := ffmpeg qemu-user-static shellcheck file systemd
 test-deps:
 	@$(call apt_install,$(TEST_PACKAGES))
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 
-# Formatting is checked first (rustfmt.toml). Then the whole suite runs four times: unit and
+# Formatting (rustfmt.toml) and clippy's lints are checked first. Then the whole suite runs four times: unit and
 # integration tests on the host build, then the integration suite against each static release
 # binary (x86_64 natively, aarch64 and armv7 under qemu-user), so a change that breaks a board
 # fails CI.
 test: test-deps
 	$(CARGO) fmt --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(CARGO) test --locked
 	$(MAKE) --no-print-directory test-static
 

@@ -87,7 +87,7 @@ impl ApiError {
 
     /// The HTTP status of this failure on the given surface (protocol §1.8).
     pub fn status(self, surface: Surface) -> u16 {
-        let status = match (surface, self) {
+        match (surface, self) {
             (_, ApiError::Internal) => 500,
             (Surface::Download, ApiError::NotLoggedIn) => 403,
             (Surface::Download, ApiError::InvalidParameter) => 416,
@@ -96,8 +96,7 @@ impl ApiError {
             (Surface::Thumbnail, ApiError::ThumbnailFailed | ApiError::WaitingForUpload) => 404,
             (Surface::Json | Surface::Thumbnail, _) => 200,
             (Surface::Download, _) => 200,
-        };
-        status
+        }
     }
 }
 

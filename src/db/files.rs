@@ -158,8 +158,11 @@ impl Order {
 /// for the same total again and again.
 #[derive(Default)]
 pub struct ListingTotals {
-    entries: Mutex<HashMap<(String, Vec<i64>), (i64, i64)>>,
+    entries: Mutex<HashMap<TotalKey, (i64, i64)>>,
 }
+
+/// A listing: its filter and the values bound to it. Remembered with (generation, total).
+type TotalKey = (String, Vec<i64>);
 
 /// Listings remembered at most; the map is emptied when it is full.
 const TOTALS_KEPT: usize = 256;

@@ -97,14 +97,14 @@ pub fn raise_descriptor_limit(wanted: u64) -> u64 {
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
         return 1024;
     }
-    let target = (limit.rlim_max as u64).min(wanted);
-    if (limit.rlim_cur as u64) < target {
-        let raised = libc::rlimit { rlim_cur: target as libc::rlim_t, rlim_max: limit.rlim_max };
+    let target = limit.rlim_max.min(wanted); // rlim_t is u64 on every target (musl, 64-bit glibc)
+    if limit.rlim_cur < target {
+        let raised = libc::rlimit { rlim_cur: target, rlim_max: limit.rlim_max };
         if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
             return target;
         }
     }
-    limit.rlim_cur as u64
+    limit.rlim_cur
 }
 
 type NameFn = unsafe extern "C" fn(libc::c_int, *mut libc::sockaddr, *mut libc::socklen_t) -> libc::c_int;

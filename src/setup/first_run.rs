@@ -16,7 +16,7 @@ pub fn prepare(conn: &mut rusqlite::Connection, config: &Config) -> Result<bool,
     }
     let media = config.app_dir.join("media");
     std::fs::create_dir_all(&media).map_err(|e| format!("cannot create {}: {e}", media.display()))?;
-    let password = super::starter::write(&scan_config, &[media.clone()])?;
+    let password = super::starter::write(&scan_config, std::slice::from_ref(&media))?;
     eprintln!("isync: first start: put photos and videos into {}", media.display());
     eprintln!("isync: first start: log in as user \"{FIRST_USER}\" with password \"{password}\"");
     eprintln!("isync: (users and folders are in {}; run `isync scan` after editing it)", scan_config.display());

@@ -42,7 +42,7 @@ impl Response {
             .filter(|(name, _)| name.eq_ignore_ascii_case("Set-Cookie"))
             .filter_map(|(_, value)| value.strip_prefix("session=")?.split(';').next())
             .map(|token| (!token.is_empty()).then(|| token.to_string()))
-            .last()
+            .next_back()
     }
 }
 
