@@ -1,15 +1,22 @@
-//! A server under a slow-connection attack: SLOW connections (from 50 loopback addresses, ten
+//! A server under attack. Slow connections: SLOW connections (from 50 loopback addresses, ten
 //! each, under the per-client cap) that trickle request heads one byte a second and reconnect
-//! when the server cuts them off, while a family member logs in LOGINS times in a row. Reports
-//! the login latency (p50, p99) and the server's RSS during the attack (VmRSS at the end, VmHWM).
+//! when the server cuts them off, while a family member logs in LOGINS times in a row: the login
+//! latency (p50, p99) and the server's RSS during the attack (VmRSS at the end, VmHWM).
+//! Decompression bombs: six thumbnails asked for at once, of a 0.5 MB PNG that inflates to
+//! 512 MB and a JPEG of a few hundred bytes declaring 65535×65535: the time until all six are
+//! refused and the server's peak RSS (a fresh copy of the scanned app dir per run, since a
+//! refusal is remembered).
 
-use crate::http::login;
+use crate::http::{login, Conn};
+use crate::procs::Server;
 use crate::report::{Budget, Row};
-use crate::setup::{Setup, PASSWORD, USER};
+use crate::scan::{run_scan, write_config};
+use crate::setup::{Setup, PASSWORD, START_LIMIT, USER};
 use crate::{progress, Bench};
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
 use std::os::fd::FromRawFd;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -102,4 +109,107 @@ fn connect_from(source: Ipv4Addr, server: SocketAddr) -> Option<TcpStream> {
         }
         Some(stream)
     }
+}
+
+/// Bombs of each kind in the library.
+const BOMBS: usize = 3;
+
+pub fn bombs(b: &Bench) -> Result<Vec<Row>, String> {
+    let media = b.work.join("bombs");
+    std::fs::create_dir_all(&media).map_err(|e| format!("{}: {e}", media.display()))?;
+    progress("writing decompression bombs");
+    let png = png_bomb()?;
+    let jpeg = jpeg_bomb();
+    for i in 0..BOMBS {
+        let write =
+            |name: String, bytes: &[u8]| std::fs::write(media.join(&name), bytes).map_err(|e| format!("{name}: {e}"));
+        write(format!("bomb{i}.png"), &png)?;
+        write(format!("bomb{i}.jpg"), &jpeg)?;
+    }
+    let scanned = b.work.join("apps/bombs");
+    write_config(&scanned, &[&media], Some((USER, PASSWORD)))?;
+    run_scan(&b.bin, &scanned)?;
+    let (mut refused_ms, mut hwm) = (Vec::new(), Vec::new());
+    for run in 0..b.runs {
+        let app = b.work.join(format!("apps/bombs-{run}"));
+        copy_dir(&scanned, &app)?;
+        let (server, _) = Server::start(&b.bin, &app, &[], START_LIMIT)?;
+        let cookie = login(server.addr, USER, PASSWORD)?;
+        let ids = bomb_ids(&app)?;
+        let started = Instant::now();
+        let answers: Vec<Result<Vec<u8>, String>> = std::thread::scope(|scope| {
+            let asked: Vec<_> = ids
+                .iter()
+                .map(|id| {
+                    let (addr, cookie) = (server.addr, &cookie);
+                    scope.spawn(move || {
+                        let path = format!("/thumbnail.icc?id={id}&level=1");
+                        Conn::new(addr).get(&path, cookie).map(|(_, body)| body).map_err(|e| format!("{path}: {e}"))
+                    })
+                })
+                .collect();
+            asked.into_iter().map(|a| a.join().unwrap_or_else(|_| Err("panicked".into()))).collect()
+        });
+        refused_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        for answer in answers {
+            let body = answer?;
+            if !String::from_utf8_lossy(&body).contains("-10008") {
+                return Err(format!("a bomb was not refused with -10008: {} bytes", body.len()));
+            }
+        }
+        hwm.push(server.hwm_kib()? as f64 / 1024.0);
+        progress(&format!("bombs {}/{}: refused in {:.1} ms", run + 1, b.runs, refused_ms[run]));
+    }
+    Ok(vec![
+        Row::new("6 bomb thumbnails at once: all refused after", "ms", &refused_ms).budget(Budget::AtMost(1000.0)),
+        Row::new("6 bomb thumbnails at once: VmHWM", "MiB", &hwm).budget(Budget::AtMost(32.0)),
+    ])
+}
+
+/// An 8000×8000 RGBA PNG of 16-bit zero samples: 512 MB of pixels in about 0.5 MB.
+fn png_bomb() -> Result<Vec<u8>, String> {
+    let pixels = vec![0u8; 8000 * 8000 * 8];
+    let mut png = Vec::new();
+    let encoder = image::codecs::png::PngEncoder::new_with_quality(
+        &mut png,
+        image::codecs::png::CompressionType::Best,
+        image::codecs::png::FilterType::NoFilter,
+    );
+    image::ImageEncoder::write_image(encoder, &pixels, 8000, 8000, image::ExtendedColorType::Rgba16)
+        .map_err(|e| format!("PNG bomb: {e}"))?;
+    Ok(png)
+}
+
+/// A baseline JPEG header declaring 65535×65535 grey pixels, then the end of the image.
+fn jpeg_bomb() -> Vec<u8> {
+    let mut jpeg = vec![0xFF, 0xD8];
+    jpeg.extend_from_slice(&[0xFF, 0xDB, 0x00, 0x43, 0x00]);
+    jpeg.extend_from_slice(&[1; 64]); // a quantisation table of ones
+    jpeg.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x0B, 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x01, 0x11, 0x00]);
+    jpeg.extend_from_slice(&[0xFF, 0xD9]);
+    jpeg
+}
+
+fn bomb_ids(app: &Path) -> Result<Vec<i64>, String> {
+    let db = app.join("dataManager.db");
+    let conn = rusqlite::Connection::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
+    let mut query = conn.prepare("SELECT id FROM Files WHERE name LIKE 'bomb%'").map_err(|e| e.to_string())?;
+    let ids = query.query_map([], |r| r.get(0)).map_err(|e| e.to_string())?.collect::<Result<Vec<i64>, _>>();
+    let ids = ids.map_err(|e| e.to_string())?;
+    if ids.len() != 2 * BOMBS {
+        return Err(format!("{} bombs in the database, expected {}", ids.len(), 2 * BOMBS));
+    }
+    Ok(ids)
+}
+
+/// Copies the files of `from` (one level, as a scanned app dir has) to a new directory `to`.
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?.flatten() {
+        let path = entry.path();
+        if path.is_file() {
+            std::fs::copy(&path, to.join(entry.file_name())).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
 }

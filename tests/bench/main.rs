@@ -109,6 +109,7 @@ fn run() -> Result<usize, String> {
         Err(e) => (attempt("thumbnail burst", Err(e)), Vec::new()),
     };
     let slow = attempt("slow connections", hostile::slow_connections(&b, &setup));
+    let bombs = attempt("bombs", hostile::bombs(&b));
     let downloads = attempt("downloads", with_nginx(&nginx).and_then(|n| downloads::bench(&b, &setup, n)));
     drop(nginx);
 
@@ -120,7 +121,7 @@ fn run() -> Result<usize, String> {
         ("Memory (VmRSS / VmHWM of isync serve, all threads)", memory),
         ("Thumbnails (cold, via thumbnail.icc)", thumbnails),
         ("Downloads (page cache warm)", downloads),
-        ("Under attack (500 connections trickling request heads, from 50 loopback addresses)", slow),
+        ("Under attack (500 connections trickling request heads from 50 loopback addresses; decompression bombs)", slow.into_iter().chain(bombs).collect()),
         ("Cold start", cold),
     ];
     println!("{}", header(&b, &load_before));
