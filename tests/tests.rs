@@ -15,6 +15,7 @@ mod install;
 mod keep_alive;
 mod layers;
 mod limits;
+mod log_limits;
 mod media_safety;
 mod packaging;
 mod scanner;

@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::db::{self, catalogs::NewCatalog};
 use crate::error::ApiError;
 use crate::fs::paths::earliest_time;
+use crate::logging::shown_path;
 use rusqlite::Connection;
 
 pub const DEFAULT_ROOT_NAME: &str = "iSyncRoot";
@@ -18,11 +19,11 @@ pub fn ensure_root(conn: &mut Connection, config: &Config, user_id: i64) -> Resu
     }
     let dir = config.default_user_path.join(user_id.to_string());
     if std::fs::create_dir_all(&dir).is_err() || !dir.is_dir() {
-        log::error!("cannot create the default user folder {}", dir.display());
+        log::error!("cannot create the default user folder {}", shown_path(&dir));
         return Err(ApiError::NoRootFolder);
     }
     let Some(path) = dir.to_str().map(str::to_string) else {
-        log::error!("the default user folder {} is not UTF-8", dir.display());
+        log::error!("the default user folder {} is not UTF-8", shown_path(&dir));
         return Err(ApiError::NoRootFolder);
     };
     let created = earliest_time(&dir);
@@ -33,7 +34,7 @@ pub fn ensure_root(conn: &mut Connection, config: &Config, user_id: i64) -> Resu
                 existing.id
             }
             Some(_) => {
-                log::error!("configuration error: the default folder {path} lies inside a scanned tree");
+                log::error!("configuration error: the default folder {} lies inside a scanned tree", shown_path(&dir));
                 return Err(ApiError::NoRootFolder);
             }
             None => {
