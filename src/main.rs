@@ -77,6 +77,7 @@ fn run(cli: cli::Cli) -> Result<(), String> {
             if (scan_first || created) && config.app_dir.join(config::SCAN_CONFIG_FILE).exists() {
                 scan::run(&mut conn, &config, &[ScanStep::DefaultConfig])?;
             }
+            scan::check_own_files(&mut conn, &config)?;
             drop(conn);
             std::fs::create_dir_all(&config.thumb_path)
                 .map_err(|e| format!("cannot create {}: {e}", config.thumb_path.display()))?;
@@ -87,7 +88,8 @@ fn run(cli: cli::Cli) -> Result<(), String> {
             logging::init(None);
             report_ignored_settings(&config);
             let mut conn = open_database(&config)?;
-            scan::run(&mut conn, &config, &steps).map(|_| ())
+            scan::run(&mut conn, &config, &steps)?;
+            scan::check_own_files(&mut conn, &config)
         }
         Command::Config(settings) => config::tool::apply(&app_dir, &settings)
             .map_err(|e| format!("cannot write {}: {e}", app_dir.join(config::CONFIG_FILE).display())),

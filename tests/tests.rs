@@ -17,6 +17,7 @@ mod layers;
 mod limits;
 mod log_limits;
 mod media_safety;
+mod own_files;
 mod packaging;
 mod scanner;
 mod thumbnails;

@@ -35,13 +35,17 @@ pub fn resolve_file(ctx: &Ctx, viewer: &Viewer, id: i64, media_only: bool) -> Re
 /// once, through `fs::open`: a file that is missing, is not a regular file, was replaced by a
 /// symbolic link, or sits in a directory that now leads outside its root is "missing on disk"
 /// (-10006); one that exists but cannot be opened (permissions) is "not found" (-10004), as
-/// when it vanishes between the check and the send.
+/// when it vanishes between the check and the send. A row whose file is one of the server's own
+/// (the app dir's files, a cached thumbnail, the log) is not found: the scanner never makes such
+/// rows, but an older scan did.
 pub fn resolve_physical(ctx: &Ctx, row: FileRow) -> Result<ResolvedFile, ApiError> {
     let catalog = db::catalogs::by_id(ctx.db, row.real_catalog_id)?.ok_or(ApiError::Data)?;
-    let place = Inside {
-        root: PathBuf::from(paths::root_of(ctx.db, &catalog)?),
-        path: paths::physical_file(&catalog.path, &row.file_name),
-    };
+    let path = paths::physical_file(&catalog.path, &row.file_name);
+    if let Some(own) = ctx.app.own_files.file_at(&path) {
+        log::warn!("file {} refused: {} is {}", row.id, crate::logging::shown_path(&path), own.describe());
+        return Err(ApiError::NotFound);
+    }
+    let place = Inside { root: PathBuf::from(paths::root_of(ctx.db, &catalog)?), path };
     let file = open::open(&place, Mode::Read).map_err(|e| {
         if open::is_absent(&e) {
             ApiError::MissingOnDisk

@@ -84,8 +84,8 @@ pub fn upload_file(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiErr
     let outcome = match boundary {
         None => Outcome::default(),
         Some(boundary) => {
-            let plan =
-                Plan { targets: record::targets(ctx.db, thumbs, &row)?, begins: query.begins, check: query.check };
+            let targets = record::upload_targets(ctx.db, thumbs, &ctx.app.own_files, &row)?;
+            let plan = Plan { targets, begins: query.begins, check: query.check };
             let conn = &*ctx.db;
             let mut parts = MultipartReader::new(request.body(), &boundary);
             receive::receive(&mut parts, &plan, &mut |part| record::mark_uploading(conn, row.id, part))

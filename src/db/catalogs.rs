@@ -83,6 +83,14 @@ pub fn root_paths(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     paths.filter_map(Result::transpose).collect()
 }
 
+/// Every catalog, by id (the start-up check of what the scanner may have indexed).
+pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Catalog>> {
+    let sql = format!("SELECT {COLUMNS} FROM Catalog ORDER BY id");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([], from_row)?.collect();
+    rows
+}
+
 pub fn with_counts(conn: &Connection, id: i64) -> rusqlite::Result<Option<CatalogWithCounts>> {
     let sql = format!("SELECT {COLUMNS}, {COUNTS} FROM Catalog c WHERE id = ?1");
     conn.prepare_cached(&sql)?.query_row([id], with_counts_from_row).optional()

@@ -1,14 +1,18 @@
 //! The scanner (protocol §7): reads the scan configuration (an array of entries with `paths`,
 //! `users` and the merge flag), creates or updates users, registers root paths, walks them into
 //! `Catalog`/`Files` rows, grants access and merges nested roots. `walk` does the directory
-//! walking; this module does the configuration and the users. It never deletes rows and never
-//! refreshes files it already knows.
+//! walking; this module does the configuration and the users. It never deletes rows of media and
+//! never refreshes files it already knows; `own_rows` is the start-up check that forgets rows of
+//! the server's own files.
 
+mod own_rows;
 mod walk;
 
 use crate::clock;
 use crate::config::{Config, SCAN_CONFIG_FILE};
 use crate::db;
+use crate::fs::own_files::OwnFiles;
+use crate::logging::shown_path;
 use crate::password::hash_password;
 use miniserde::json::{self, Object, Value};
 use rusqlite::Connection;
@@ -29,6 +33,7 @@ pub enum ScanStep {
 /// path scan or a failing statistics refresh ends the scan with an error.
 pub fn run(conn: &mut Connection, config: &Config, steps: &[ScanStep]) -> Result<Progress, String> {
     let mut progress = Progress::new();
+    let own = OwnFiles::of(config);
     for step in steps {
         match step {
             ScanStep::DefaultConfig => {
@@ -36,16 +41,16 @@ pub fn run(conn: &mut Connection, config: &Config, steps: &[ScanStep]) -> Result
                 if !file.exists() && config.app_dir.join("scanConfig.json").exists() {
                     file = config.app_dir.join("scanConfig.json");
                 }
-                run_config_file(conn, &file, &mut progress)?;
+                run_config_file(conn, &file, &own, &mut progress)?;
             }
-            ScanStep::ConfigFile(file) => run_config_file(conn, file, &mut progress)?,
+            ScanStep::ConfigFile(file) => run_config_file(conn, file, &own, &mut progress)?,
             ScanStep::Path(path) => {
                 let path = absolute(path);
                 if !path.is_dir() {
-                    eprintln!("scan: {} is not a directory; skipped", path.display());
+                    eprintln!("scan: {} is not a directory; skipped", shown_path(&path));
                     continue;
                 }
-                walk::scan_root_path(conn, &path, &mut progress).map_err(|e| e.to_string())?;
+                walk::scan_root_path(conn, &path, &own, &mut progress).map_err(|e| e.to_string())?;
             }
         }
     }
@@ -54,35 +59,42 @@ pub fn run(conn: &mut Connection, config: &Config, steps: &[ScanStep]) -> Result
     Ok(progress)
 }
 
-fn run_config_file(conn: &mut Connection, file: &Path, progress: &mut Progress) -> Result<(), String> {
+/// The start-up check of `serve` and `scan` (see `own_rows`): warnings for media roots that
+/// hold the server's own files, and the rows of such files forgotten.
+pub fn check_own_files(conn: &mut Connection, config: &Config) -> Result<(), String> {
+    own_rows::check(conn, &OwnFiles::of(config))
+        .map_err(|e| format!("cannot check the database for the server's own files: {e}"))
+}
+
+fn run_config_file(conn: &mut Connection, file: &Path, own: &OwnFiles, progress: &mut Progress) -> Result<(), String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let Ok(Value::Array(entries)) = json::from_str::<Value>(&text) else {
-        eprintln!("scan: {}: invalid format (expected a JSON array of entries)", file.display());
+        eprintln!("scan: {}: invalid format (expected a JSON array of entries)", shown_path(file));
         return Ok(());
     };
     for (index, entry) in entries.iter().enumerate() {
         let Value::Object(entry) = entry else {
-            eprintln!("scan: entry {index} of {} is not an object; skipped", file.display());
+            eprintln!("scan: entry {index} of {} is not an object; skipped", shown_path(file));
             continue;
         };
-        if let Err(e) = run_entry(conn, entry, progress) {
-            eprintln!("scan: entry {index} of {} failed: {e}", file.display());
+        if let Err(e) = run_entry(conn, entry, own, progress) {
+            eprintln!("scan: entry {index} of {} failed: {e}", shown_path(file));
         }
     }
     Ok(())
 }
 
 /// Protocol §7.3 for one configuration entry.
-fn run_entry(conn: &mut Connection, entry: &Object, progress: &mut Progress) -> rusqlite::Result<()> {
+fn run_entry(conn: &mut Connection, entry: &Object, own: &OwnFiles, progress: &mut Progress) -> rusqlite::Result<()> {
     let users = upsert_users(conn, entry.get("users"))?;
     let mut entry_roots = Vec::new();
     for path in string_array(entry.get("paths")) {
         let path = absolute(Path::new(&expand_home(&path)));
         if !path.is_dir() {
-            eprintln!("scan: {} is not an existing directory; skipped", path.display());
+            eprintln!("scan: {} is not an existing directory; skipped", shown_path(&path));
             continue;
         }
-        if let Some(root) = walk::scan_root_path(conn, &path, progress)? {
+        if let Some(root) = walk::scan_root_path(conn, &path, own, progress)? {
             entry_roots.push(root);
         }
     }
@@ -154,7 +166,8 @@ fn merge_nested_roots(tx: &Connection, user: i64) -> rusqlite::Result<()> {
         } else {
             eprintln!(
                 "scan: warning: {} stays a separate root: not all of its users may access {}",
-                root.path, parent.path
+                shown_path(Path::new(&root.path)),
+                shown_path(Path::new(&parent.path))
             );
         }
     }

@@ -1,11 +1,16 @@
 //! Walking one root path breadth-first into the database (protocol §7.3 steps 2–3, §7.4):
 //! dot-entries are skipped, directory symlinks are never followed, file symlinks are taken only
-//! when they resolve inside the same root, and known files are skipped. Rows are committed in
-//! batches so the server's writers are never blocked for long. Prints progress on stderr.
+//! when they resolve inside the same root, and known files are skipped. The server's own files
+//! (`fs::own_files`: the app dir, the thumbnail cache, the log) are never indexed: a root that
+//! is one of them is refused, and one met inside a root is skipped with its subtree. Rows are
+//! committed in batches so the server's writers are never blocked for long. Prints progress on
+//! stderr.
 
 use crate::clock;
 use crate::db::{self, catalogs::Catalog, catalogs::NewCatalog, files::ScannedFile};
+use crate::fs::own_files::{self, OwnFiles};
 use crate::fs::paths::earliest_time;
+use crate::logging::shown_path;
 use crate::media::probe;
 use crate::model::file_type;
 use rusqlite::{Connection, Transaction};
@@ -58,14 +63,28 @@ impl Progress {
 
 /// Registers `path` (step 2) and walks it (step 3). Returns the catalog id when the path is an
 /// *entry root* (a root catalog), None when it is a sub-catalog of a scanned tree.
-pub fn scan_root_path(conn: &mut Connection, path: &Path, progress: &mut Progress) -> rusqlite::Result<Option<i64>> {
+pub fn scan_root_path(
+    conn: &mut Connection,
+    path: &Path,
+    own: &OwnFiles,
+    progress: &mut Progress,
+) -> rusqlite::Result<Option<i64>> {
     let Some(text) = path.to_str() else {
-        eprintln!("scan: {} is not UTF-8; skipped", path.display());
+        eprintln!("scan: {} is not UTF-8; skipped", shown_path(path));
         return Ok(None);
     };
+    let real = own_files::canonical(path);
+    if let Some(kind) = own.dir(&real) {
+        eprintln!(
+            "scan: {} is {} (or inside it); refused: the server's own files are never served",
+            shown_path(path),
+            kind.describe()
+        );
+        return Ok(None);
+    }
     let catalog = db::in_transaction(conn, |tx| register(tx, text))?;
     let entry_root = catalog.is_root().then_some(catalog.id);
-    walk(conn, catalog, progress)?;
+    walk(conn, catalog, real, own, progress)?;
     Ok(entry_root)
 }
 
@@ -88,23 +107,36 @@ fn register(tx: &Transaction, path: &str) -> rusqlite::Result<Catalog> {
     db::catalogs::insert(tx, &new)
 }
 
-/// Breadth-first walk from `top`, committing every BATCH rows.
-fn walk(conn: &mut Connection, top: Catalog, progress: &mut Progress) -> rusqlite::Result<()> {
-    let root_dir = std::fs::canonicalize(&top.path).unwrap_or_else(|_| PathBuf::from(&top.path));
-    let mut queue = VecDeque::from([top]);
+/// One directory of the walk: its catalog and its canonical path (the root's canonical path
+/// with the names walked, since directory links are never followed).
+struct Dir {
+    catalog: Catalog,
+    real: PathBuf,
+}
+
+/// Breadth-first walk from `top` (whose canonical path is `root_dir`), committing every BATCH rows.
+fn walk(
+    conn: &mut Connection,
+    top: Catalog,
+    root_dir: PathBuf,
+    own: &OwnFiles,
+    progress: &mut Progress,
+) -> rusqlite::Result<()> {
+    let mut queue = VecDeque::from([Dir { catalog: top, real: root_dir.clone() }]);
     let mut tx = conn.transaction()?;
     let mut pending = 0;
     while let Some(dir) = queue.pop_front() {
         progress.directories += 1;
-        let entries = match std::fs::read_dir(&dir.path) {
+        let entries = match std::fs::read_dir(&dir.catalog.path) {
             Ok(entries) => entries,
             Err(e) => {
-                eprintln!("scan: cannot read {}: {e}", dir.path);
+                eprintln!("scan: cannot read {}: {e}", shown_path(Path::new(&dir.catalog.path)));
                 continue;
             }
         };
         for entry in entries.flatten() {
-            pending += visit(&tx, &dir, &entry, &root_dir, &mut queue, progress)?;
+            let walked = Walked { root_dir: &root_dir, own };
+            pending += visit(&tx, &dir, &entry, &walked, &mut queue, progress)?;
             if pending >= BATCH {
                 tx.commit()?;
                 tx = conn.transaction()?;
@@ -116,18 +148,25 @@ fn walk(conn: &mut Connection, top: Catalog, progress: &mut Progress) -> rusqlit
     tx.commit()
 }
 
+/// What every entry of one walk is checked against.
+struct Walked<'a> {
+    root_dir: &'a Path,
+    own: &'a OwnFiles,
+}
+
 /// Handles one directory entry; returns the number of rows written.
 fn visit(
     tx: &Transaction,
-    dir: &Catalog,
+    dir: &Dir,
     entry: &DirEntry,
-    root_dir: &Path,
-    queue: &mut VecDeque<Catalog>,
+    walked: &Walked,
+    queue: &mut VecDeque<Dir>,
     progress: &mut Progress,
 ) -> rusqlite::Result<usize> {
+    let (real_dir, dir) = (&dir.real, &dir.catalog);
     let name = entry.file_name();
     let Some(name) = name.to_str() else {
-        eprintln!("scan: skipped a name that is not UTF-8 in {}", dir.path);
+        eprintln!("scan: skipped a name that is not UTF-8 in {}", shown_path(Path::new(&dir.path)));
         return Ok(0);
     };
     if name.starts_with('.') {
@@ -135,15 +174,24 @@ fn visit(
     }
     let Ok(kind) = entry.file_type() else { return Ok(0) };
     let path = format!("{}/{name}", dir.path.trim_end_matches('/'));
+    let real = real_dir.join(name);
     if kind.is_dir() {
+        if let Some(own) = walked.own.dir(&real) {
+            eprintln!("scan: {} is {}; not indexed", shown_path(Path::new(&path)), own.describe());
+            return Ok(0);
+        }
         let (catalog, written) = match db::catalogs::by_path(tx, &path)? {
             Some(existing) => (existing, 0),
             None => (db::catalogs::insert(tx, &child_catalog(&path, dir))?, 1),
         };
-        queue.push_back(catalog);
+        queue.push_back(Dir { catalog, real });
         return Ok(written);
     }
-    let is_file = kind.is_file() || (kind.is_symlink() && symlink_to_file_inside(Path::new(&path), root_dir));
+    let is_file = if kind.is_symlink() {
+        symlink_to_file_inside(Path::new(&path), walked)
+    } else {
+        kind.is_file() && walked.own.file(&real).is_none()
+    };
     if !is_file {
         return Ok(0);
     }
@@ -166,15 +214,18 @@ fn child_catalog<'a>(path: &'a str, parent: &Catalog) -> NewCatalog<'a> {
     }
 }
 
-/// A symbolic link counts as a file only when it resolves to a regular file inside the root.
-fn symlink_to_file_inside(link: &Path, root_dir: &Path) -> bool {
-    std::fs::canonicalize(link).is_ok_and(|target| target.starts_with(root_dir) && target.is_file())
+/// A symbolic link counts as a file only when it resolves to a regular file inside the root
+/// that is not one of the server's own.
+fn symlink_to_file_inside(link: &Path, walked: &Walked) -> bool {
+    std::fs::canonicalize(link).is_ok_and(|target| {
+        target.starts_with(walked.root_dir) && target.is_file() && walked.own.file(&target).is_none()
+    })
 }
 
 fn insert_file(tx: &Transaction, dir: &Catalog, name: &str, path: &Path) -> rusqlite::Result<()> {
     let size = std::fs::metadata(path).map_or(0, |m| m.len()) as i64;
     let info = probe::probe(path).unwrap_or_else(|e| {
-        eprintln!("scan: cannot read {}: {e}", path.display());
+        eprintln!("scan: cannot read {}: {e}", shown_path(path));
         probe::MediaInfo { file_type: file_type::OTHER, width: None, height: None, orientation: None, duration: None }
     });
     let ext = name.rsplit_once('.').map_or("", |(_, ext)| ext);

@@ -8,6 +8,7 @@ pub mod tokens;
 
 use crate::config::Config;
 use crate::db;
+use crate::fs::own_files::OwnFiles;
 use crate::fs::upload::UploadLocks;
 use crate::thumb_cache::Thumbnails;
 use login_guard::LoginGuard;
@@ -26,6 +27,8 @@ pub struct App {
     /// File ids with an upload in progress (protocol §3.8).
     pub uploads: UploadLocks,
     pub listing_totals: db::files::ListingTotals,
+    /// The app dir, thumbnail cache and log, which uploads must never write.
+    pub own_files: OwnFiles,
 }
 
 impl App {
@@ -38,6 +41,7 @@ impl App {
             tree_lock: Mutex::new(()),
             uploads: UploadLocks::new(),
             listing_totals: Default::default(),
+            own_files: OwnFiles::of(&config),
             config,
         }
     }

@@ -10,6 +10,7 @@
 
 pub mod fixtures;
 pub mod http;
+pub mod served;
 pub mod upload;
 
 use std::io::{BufRead, BufReader, Write};

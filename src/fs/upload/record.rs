@@ -8,7 +8,9 @@ use super::target::Part;
 use crate::db::{self, files::FileRow, uploads::NewUpload};
 use crate::error::ApiError;
 use crate::fs::open::Inside;
+use crate::fs::own_files::OwnFiles;
 use crate::fs::paths;
+use crate::logging::shown_path;
 use crate::model::status;
 use crate::thumb_cache::levels::{thumb_file, Level};
 use rusqlite::Connection;
@@ -27,7 +29,7 @@ pub fn register(conn: &mut Connection, roots: &[i64], mut new: NewUpload) -> Res
     let id = match db::in_transaction(conn, |tx| db::uploads::insert(tx, &new)) {
         Ok(id) => id,
         Err(e) => {
-            log::error!("cannot register upload {} in {}: {e}", new.file_name, dir.display());
+            log::error!("cannot register upload {} in {}: {e}", new.file_name, shown_path(dir));
             let _ = std::fs::remove_file(dir.join(&new.file_name));
             return Err(ApiError::Internal);
         }
@@ -49,6 +51,24 @@ pub fn targets(conn: &Connection, thumbs: &Path, row: &FileRow) -> Result<[Optio
     let thumb =
         |level| Inside { root: thumbs.to_path_buf(), path: thumb_file(thumbs, row.real_catalog_id, row.id, level) };
     Ok([origin, Some(thumb(Level::Small)), Some(thumb(Level::Screen))])
+}
+
+/// The targets `uploadFile` writes: those of `targets`, refused (-10003, logged) when the origin
+/// is one of the server's own files — a row an earlier scan made of a file in the app dir, which
+/// an upload would otherwise overwrite (the scan configuration, the database).
+pub fn upload_targets(
+    conn: &Connection,
+    thumbs: &Path,
+    own: &OwnFiles,
+    row: &FileRow,
+) -> Result<[Option<Inside>; 3], ApiError> {
+    let targets = targets(conn, thumbs, row)?;
+    let origin = targets[Part::Origin.index()].as_ref().map(|target| &target.path);
+    if let Some((origin, kind)) = origin.and_then(|o| Some((o, own.file_at(o)?))) {
+        log::warn!("upload of file {} refused: its file {} is {}", row.id, shown_path(origin), kind.describe());
+        return Err(ApiError::InvalidParameter);
+    }
+    Ok(targets)
 }
 
 /// Step 2: the part's status is 2 on disk before its target changes.
@@ -89,7 +109,7 @@ fn remove_generated_thumbnails(thumbs: &Path, row: &FileRow) {
         }
         let path = thumb_file(thumbs, row.real_catalog_id, row.id, level);
         if let Err(e) = crate::fs::safe_path::remove_file_if_exists(&path) {
-            log::warn!("cannot remove stale thumbnail {}: {e}", path.display());
+            log::warn!("cannot remove stale thumbnail {}: {e}", shown_path(&path));
         }
     }
 }
