@@ -7,6 +7,7 @@ mod account;
 mod catalogs;
 mod cli;
 mod connections;
+mod delete_crash;
 mod downloads;
 mod edits;
 mod files;

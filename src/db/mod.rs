@@ -70,6 +70,22 @@ pub fn in_transaction<T, E: From<Error>>(
     Ok(value)
 }
 
+/// Like `in_transaction`, with `synchronous=FULL` for the commit, so it has reached the disk
+/// when this returns (in WAL mode NORMAL may lose the last commits on power loss): for a change
+/// that irreversible steps on disk follow. NORMAL is restored afterwards; failing to restore it
+/// is only logged, because the caller must learn exactly whether the transaction committed.
+pub fn in_durable_transaction<T, E: From<Error>>(
+    conn: &mut Connection,
+    body: impl FnOnce(&rusqlite::Transaction) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    let result = in_transaction(conn, body);
+    if let Err(e) = conn.pragma_update(None, "synchronous", "NORMAL") {
+        log::warn!("cannot set synchronous=NORMAL again: {e}");
+    }
+    result
+}
+
 /// The client-owned help fields and the record's lastModifyTime (protocol §3.6 HelpInfo).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HelpInfo {

@@ -1,80 +1,147 @@
-//! Reversible file-system steps for deleteCatalog: created directories and moved files are
-//! recorded so that a failure later in the request can put everything back (best effort) before
-//! the database transaction is rolled back. Moves fall back to copy-and-remove across file
-//! systems (separate USB disks). Deleting is deliberately not here: deletions cannot be undone,
-//! so callers only delete after the database change has been committed.
+//! The intent journal of deleteCatalog: `APPDIR/deleteCatalog.journal`, written and synced
+//! before the first file is moved, removed once the delete is over. It holds everything needed
+//! to finish or undo the delete after a crash: the doomed catalog ids (whether they are still in
+//! the database tells whether the transaction committed), the steps on disk in order, and what
+//! is removed after the commit. A journal cut short by a crash while it was written has no end
+//! record and is ignored (no file was moved before it was complete).
+//!
+//! Format: NUL-terminated fields (paths are bytes and never contain NUL): a header, then records
+//! `token T`, `doomed ID`, `mkdir P`, `dirs P`, `move FROM TO`, `file P`, `tree P`, and `end`.
+//!
+//! `DeleteLock` (an exclusive `flock` on `APPDIR/deleteCatalog.lock`) is held for as long as a
+//! journal is written, carried out or replayed, so a `scan` started while the server deletes
+//! never replays a journal that is still being carried out.
 
-use std::fs::{self, File, OpenOptions};
-use std::io;
+use super::moves::Step;
+use std::ffi::OsStr;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-enum Step {
-    CreatedDir(PathBuf),
-    Moved { from: PathBuf, to: PathBuf },
+pub const JOURNAL_FILE: &str = "deleteCatalog.journal";
+pub const LOCK_FILE: &str = "deleteCatalog.lock";
+const HEADER: &[u8] = b"isync deleteCatalog journal 1";
+
+/// One deleteCatalog: what it changes on disk, in order, and what it removes after the commit.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Intent {
+    /// Unique to the request; names its temporary copies.
+    pub token: String,
+    /// The catalogs the transaction deletes: all present = not committed, absent = committed.
+    pub doomed: Vec<i64>,
+    pub steps: Vec<Step>,
+    /// Removed after the commit: files (moved-in files, thumbnails), then trees.
+    pub files: Vec<PathBuf>,
+    pub trees: Vec<PathBuf>,
 }
 
-#[derive(Default)]
-pub struct Journal {
-    steps: Vec<Step>,
-}
-
-impl Journal {
-    /// `create_dir` (fails if the path exists), recorded.
-    pub fn create_dir(&mut self, path: &Path) -> io::Result<()> {
-        fs::create_dir(path)?; // AlreadyExists is expected by callers, so not logged here
-        self.steps.push(Step::CreatedDir(path.to_path_buf()));
+impl Intent {
+    /// Writes the journal to `path` and makes it durable (file and directory synced).
+    pub fn write(&self, path: &Path) -> io::Result<()> {
+        let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(path)?;
+        file.write_all(&self.encode())?;
+        file.sync_all()?;
+        if let Some(dir) = path.parent() {
+            File::open(dir)?.sync_all()?;
+        }
         Ok(())
     }
 
-    /// Moves a file to a path the caller has checked to be free, recorded.
-    pub fn move_file(&mut self, from: &Path, to: &Path) -> io::Result<()> {
-        move_file(from, to).inspect_err(|e| log::error!("cannot move {} to {}: {e}", from.display(), to.display()))?;
-        self.steps.push(Step::Moved { from: from.to_path_buf(), to: to.to_path_buf() });
-        Ok(())
+    /// The journal at `path`: None when there is none, or when it was cut short.
+    pub fn read(path: &Path) -> io::Result<Option<Intent>> {
+        match std::fs::read(path) {
+            Ok(bytes) => Ok(Intent::decode(&bytes)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
-    /// Puts moved files back and removes created (by then empty) directories, newest first.
-    /// Failures are logged; there is nothing better to do with them.
-    pub fn undo(self) {
-        for step in self.steps.into_iter().rev() {
-            let (what, result) = match &step {
-                Step::Moved { from, to } => (to, move_file(to, from)),
-                Step::CreatedDir(dir) => (dir, fs::remove_dir(dir)),
-            };
-            if let Err(e) = result {
-                log::error!("could not undo a step on {} after a failed delete: {e}", what.display());
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut record = |fields: &[&[u8]]| {
+            for field in fields {
+                out.extend_from_slice(field);
+                out.push(0);
+            }
+        };
+        record(&[HEADER, b"token", self.token.as_bytes()]);
+        for id in &self.doomed {
+            record(&[b"doomed", id.to_string().as_bytes()]);
+        }
+        for step in &self.steps {
+            match step {
+                Step::CreateDir(dir) => record(&[b"mkdir", bytes(dir)]),
+                Step::EnsureDir(dir) => record(&[b"dirs", bytes(dir)]),
+                Step::Move { from, to } => record(&[b"move", bytes(from), bytes(to)]),
+            }
+        }
+        for file in &self.files {
+            record(&[b"file", bytes(file)]);
+        }
+        for tree in &self.trees {
+            record(&[b"tree", bytes(tree)]);
+        }
+        record(&[b"end"]);
+        out
+    }
+
+    /// The intent, or None unless the bytes are a whole journal (header to `end`).
+    fn decode(bytes: &[u8]) -> Option<Intent> {
+        let mut fields = bytes.split(|&b| b == 0);
+        if fields.next()? != HEADER {
+            return None;
+        }
+        let path = |bytes: &[u8]| PathBuf::from(OsStr::from_bytes(bytes));
+        let mut intent = Intent::default();
+        loop {
+            match fields.next()? {
+                b"token" => intent.token = String::from_utf8(fields.next()?.to_vec()).ok()?,
+                b"doomed" => intent.doomed.push(std::str::from_utf8(fields.next()?).ok()?.parse().ok()?),
+                b"mkdir" => intent.steps.push(Step::CreateDir(path(fields.next()?))),
+                b"dirs" => intent.steps.push(Step::EnsureDir(path(fields.next()?))),
+                b"move" => intent.steps.push(Step::Move { from: path(fields.next()?), to: path(fields.next()?) }),
+                b"file" => intent.files.push(path(fields.next()?)),
+                b"tree" => intent.trees.push(path(fields.next()?)),
+                b"end" => return (fields.next() == Some(b"")).then_some(intent),
+                _ => return None,
             }
         }
     }
 }
 
-/// `rename`; across file systems a copy to a new file followed by removing the source.
-pub fn move_file(from: &Path, to: &Path) -> io::Result<()> {
-    match fs::rename(from, to) {
-        Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
-            copy_to_new(from, to)?;
-            fs::remove_file(from)
-        }
+fn bytes(path: &Path) -> &[u8] {
+    path.as_os_str().as_bytes()
+}
+
+/// Removes the journal; a missing one is fine.
+pub fn remove(path: &Path) -> io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         other => other,
     }
 }
 
-fn copy_to_new(from: &Path, to: &Path) -> io::Result<()> {
-    let mut source = File::open(from)?;
-    let mut target = OpenOptions::new().write(true).create_new(true).open(to)?;
-    let copied = io::copy(&mut source, &mut target).and_then(|_| target.sync_all());
-    if copied.is_err() {
-        let _ = fs::remove_file(to);
-    }
-    copied
+/// An exclusive lock on `APPDIR/deleteCatalog.lock` between processes, released on drop.
+pub struct DeleteLock {
+    _file: File,
 }
 
-/// `name` with `_<k>` inserted before its last dot (`a.b.jpg` → `a.b_1.jpg`), or appended when
-/// it has none (`name` → `name_1`) — the clash names of protocol §4.8 step 3.
-pub fn suffixed(name: &str, k: u32) -> String {
-    match name.rsplit_once('.') {
-        Some((stem, ext)) => format!("{stem}_{k}.{ext}"),
-        None => format!("{name}_{k}"),
+impl DeleteLock {
+    /// Waits for the lock (another process holds it only while it deletes or replays).
+    pub fn acquire(app_dir: &Path) -> io::Result<DeleteLock> {
+        let file = OpenOptions::new().write(true).create(true).truncate(false).open(app_dir.join(LOCK_FILE))?;
+        loop {
+            // SAFETY: flock on a descriptor this function owns; it touches no memory.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                return Ok(DeleteLock { _file: file });
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
     }
 }
 
@@ -82,35 +149,37 @@ pub fn suffixed(name: &str, k: u32) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn clash_suffixes_go_before_the_last_dot() {
-        assert_eq!(suffixed("a.b.jpg", 1), "a.b_1.jpg");
-        assert_eq!(suffixed("name", 2), "name_2");
-        assert_eq!(suffixed("c.gif", 10), "c_10.gif");
+    fn sample() -> Intent {
+        Intent {
+            token: "0123abcd".into(),
+            doomed: vec![4, 17],
+            steps: vec![
+                Step::CreateDir("/m/rescued".into()),
+                Step::EnsureDir("/t/9".into()),
+                Step::Move { from: PathBuf::from(OsStr::from_bytes(b"/m/a/\xff odd")), to: "/m/rescued/x".into() },
+            ],
+            files: vec!["/m/in.jpg".into()],
+            trees: vec!["/m/a".into(), "/t/4".into()],
+        }
     }
 
     #[test]
-    fn undo_moves_files_back_and_removes_created_directories() {
+    fn a_journal_reads_back_as_it_was_written_even_with_odd_bytes_in_names() {
         let dir = tempfile::tempdir().unwrap();
-        let source = dir.path().join("a.txt");
-        fs::write(&source, b"a").unwrap();
-        let mut journal = Journal::default();
-        let new_dir = dir.path().join("new");
-        journal.create_dir(&new_dir).unwrap();
-        journal.move_file(&source, &new_dir.join("a.txt")).unwrap();
-        assert!(!source.exists() && new_dir.join("a.txt").is_file());
-        journal.undo();
-        assert_eq!(fs::read(&source).unwrap(), b"a");
-        assert!(!new_dir.exists());
+        let path = dir.path().join(JOURNAL_FILE);
+        sample().write(&path).unwrap();
+        assert_eq!(Intent::read(&path).unwrap(), Some(sample()));
+        remove(&path).unwrap();
+        assert_eq!(Intent::read(&path).unwrap(), None);
+        remove(&path).unwrap();
     }
 
     #[test]
-    fn copying_never_overwrites_an_existing_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let (from, to) = (dir.path().join("from"), dir.path().join("to"));
-        fs::write(&from, b"new").unwrap();
-        fs::write(&to, b"old").unwrap();
-        assert!(copy_to_new(&from, &to).is_err());
-        assert_eq!(fs::read(&to).unwrap(), b"old");
+    fn a_journal_cut_short_anywhere_is_ignored() {
+        let bytes = sample().encode();
+        for len in 0..bytes.len() {
+            assert_eq!(Intent::decode(&bytes[..len]), None, "cut at {len}");
+        }
+        assert_eq!(Intent::decode(&bytes), Some(sample()));
     }
 }

@@ -3,6 +3,8 @@
 //! logical edits of catalogs and files (§4.9, §4.19, in `edit`), which touch only the database.
 //! Every path built from client text goes through `safe_path`; database changes of a request run
 //! in one transaction, and irreversible deletions on disk happen only after it has committed.
+//! deleteCatalog's moves are journaled so a crash never leaves rows pointing at moved files
+//! (`journal`, `moves`, `recover`; see `delete`).
 //! Callers check the session and parameters and hold `App::lock_tree` for the changes on disk;
 //! this module does not parse requests, and it never renames or moves anything on disk for
 //! updateCatalog/updateFile.
@@ -10,13 +12,17 @@
 mod delete;
 mod edit;
 mod journal;
+mod moves;
+mod recover;
 
 pub use delete::delete_catalogs;
 pub use edit::{update_catalog, update_file};
+pub use recover::finish_interrupted_delete;
 
 use crate::db::{self, catalogs::Catalog, catalogs::CatalogWithCounts, edits::CatalogFields, files::FileRow};
 use crate::error::ApiError;
 use crate::fs::safe_path::{self, remove_file_if_exists, remove_tree};
+use crate::logging::shown_path;
 use crate::thumb_cache::levels::{self, Level};
 use rusqlite::Connection;
 use std::collections::BTreeSet;
@@ -44,7 +50,7 @@ pub fn create_catalog(
     };
     if inserted.is_err() {
         if let Err(e) = std::fs::remove_dir(&dir) {
-            log::warn!("could not remove {} after a failed createCatalog: {e}", dir.display());
+            log::warn!("could not remove {} after a failed createCatalog: {e}", shown_path(&dir));
         }
     }
     inserted
@@ -102,7 +108,7 @@ impl Leftovers {
         let trees = self.trees.iter().map(|p| (p, remove_tree(p)));
         for (path, result) in files.chain(trees) {
             if let Err(e) = result {
-                log::error!("could not remove {}: {e}", path.display());
+                log::error!("could not remove {}: {e}", shown_path(path));
                 failed = true;
             }
         }
