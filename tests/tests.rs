@@ -4,6 +4,7 @@
 mod common;
 
 mod account;
+mod broken_settings;
 mod catalogs;
 mod cli;
 mod connections;

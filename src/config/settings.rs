@@ -44,7 +44,7 @@ impl Config {
         let object = match read_object(&file) {
             Ok(object) => object.unwrap_or_default(),
             Err(why) => {
-                warnings.push(format!("{}: {why}; every setting has its default", file.display()));
+                warnings.push(format!("{} {why}: it is ignored and every setting has its default", file.display()));
                 Object::new()
             }
         };
@@ -103,7 +103,8 @@ pub fn read_object(file: &Path) -> Result<Option<Object>, String> {
     };
     match json::from_str::<Value>(&text) {
         Ok(Value::Object(object)) => Ok(Some(object)),
-        _ => Err("is not a JSON object".to_string()),
+        Ok(_) => Err("is not a JSON object".to_string()),
+        Err(_) => Err("is not valid JSON".to_string()),
     }
 }
 
@@ -158,7 +159,8 @@ mod tests {
     fn defaults_apply_when_the_file_is_missing_or_broken() {
         let config = load_with("{not json");
         assert_eq!(config.warnings.len(), 1, "{:?}", config.warnings);
-        assert!(config.warnings[0].contains("is not a JSON object"), "{:?}", config.warnings);
+        assert!(config.warnings[0].contains("is not valid JSON: it is ignored"), "{:?}", config.warnings);
+        assert!(load_with("[1, 2]").warnings[0].contains("is not a JSON object"));
         assert_eq!(config.share_url_threshold, 1000);
         assert_eq!(config.share_url_timeout, 1800);
         assert_eq!(config.online_threshold, 100);
