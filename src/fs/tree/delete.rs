@@ -171,11 +171,13 @@ fn plan(tx: &Transaction, config: &Config, roots: &[i64], ids: &[i64]) -> Result
             }
         }
         for file in db::edits::files_in_catalog(tx, id)? {
+            // A file stored in S goes with its directory, and its thumbnails with their
+            // directory `THUMBDIR/<realCatalogId>`: only those stored elsewhere are listed.
             if !doomed.contains_key(&file.real_catalog_id) {
                 let real = db::catalogs::by_id(tx, file.real_catalog_id)?;
                 leftovers.files.extend(real.and_then(|c| physical_file(&c, &file)));
+                leftovers.add_thumbnails(thumbs, &file);
             }
-            leftovers.add_thumbnails(thumbs, &file);
         }
     }
     for (&id, catalog) in &doomed {
