@@ -1,6 +1,6 @@
 //! The one clock: Unix time in seconds (what the database stores and sessions expire by), in
-//! microseconds (the sequence of generated file names), the server's local calendar date, the
-//! local time of log lines, and HTTP dates. Everything that asks "what time is it" asks here.
+//! microseconds (the sequence of generated file names), the server's local calendar date, and
+//! HTTP dates. Everything that asks "what time is it" asks here.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -45,36 +45,6 @@ pub fn local_date(unix_seconds: i64) -> String {
     }
 }
 
-/// Now as RFC 3339 in the server's time zone with milliseconds (`2024-02-29T23:59:59.123+01:00`),
-/// or in UTC (`…Z`) if that is unknown: the time of a log line.
-pub fn local_timestamp() -> String {
-    let elapsed = since_epoch();
-    let (seconds, millis) = (elapsed.as_secs() as i64, elapsed.subsec_millis());
-    let time = seconds as _;
-    // SAFETY: as in `local_date`: a zeroed `tm` is valid and localtime_r writes only into it.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    if unsafe { libc::localtime_r(&time, &mut tm).is_null() } {
-        let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
-        let second_of_day = seconds.rem_euclid(86_400);
-        let (h, m, s) = (second_of_day / 3600, second_of_day / 60 % 60, second_of_day % 60);
-        return format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{millis:03}Z");
-    }
-    #[allow(clippy::useless_conversion)] // c_long: 64 bits here, 32 on armv7
-    let offset = i64::from(tm.tm_gmtoff) / 60;
-    let sign = if offset < 0 { '-' } else { '+' };
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{millis:03}{sign}{:02}:{:02}",
-        i64::from(tm.tm_year) + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec,
-        offset.abs() / 60,
-        offset.abs() % 60
-    )
-}
-
 /// (year, month 1–12, day 1–31) of a day count since 1970-01-01 (H. Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
@@ -98,18 +68,6 @@ mod tests {
         assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
         assert_eq!(http_date(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
         assert_eq!(http_date(1_709_251_199), "Thu, 29 Feb 2024 23:59:59 GMT");
-    }
-
-    #[test]
-    fn log_times_are_rfc3339_with_milliseconds_and_an_offset() {
-        let stamp = local_timestamp();
-        let bytes = stamp.as_bytes();
-        assert!(stamp.len() == 24 || stamp.len() == 29, "{stamp}");
-        assert_eq!(
-            (bytes[4], bytes[7], bytes[10], bytes[13], bytes[16], bytes[19]),
-            (b'-', b'-', b'T', b':', b':', b'.')
-        );
-        assert!(stamp.ends_with('Z') || matches!(bytes[23], b'+' | b'-'), "{stamp}");
     }
 
     #[test]

@@ -115,15 +115,20 @@ fn beyond_the_per_client_cap_a_new_connection_is_answered_503_when_none_is_idle(
         return;
     }
     let server = TestServer::start();
-    // Connections busy sending a head (not idle, so none can make way).
-    let _busy: Vec<TcpStream> = (0..40)
+    // Connections busy sending a head (not idle, so none can make way): 32 are let in, and the
+    // others refused once the server has seen them all (which, on a loaded machine, takes a while).
+    let mut busy: Vec<TcpStream> = (0..40)
         .map(|_| {
             let mut stream = TcpStream::connect(&server.addr).unwrap();
             stream.write_all(b"GET / HTTP/1.1\r\n").unwrap();
             stream
         })
         .collect();
-    std::thread::sleep(Duration::from_secs(1));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while busy.iter_mut().map(closed_by_server).filter(|closed| *closed).count() < 8 {
+        assert!(Instant::now() < deadline, "the server never refused the connections past its cap");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     // Refused as soon as the server sees it, before it sends anything (a request written after
     // the refusal would make the kernel reset the connection and drop the answer).
     let mut late = TcpStream::connect(&server.addr).unwrap();

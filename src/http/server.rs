@@ -197,12 +197,13 @@ fn serve_one<S: Service>(
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.url().split('?').next().unwrap_or("").to_string();
+    let shown = crate::logging::shown(&path);
     let (reply, keep_open) = {
         let mut incoming = Request::new(&mut request, activity);
         let reply = match refusal(&incoming, service) {
             Some(refused) => refused,
             None => catch_unwind(AssertUnwindSafe(|| service.handle(state, &mut incoming))).unwrap_or_else(|_| {
-                log::error!("{method} {path}: handler panicked");
+                log::error!("{method} {shown}: handler panicked");
                 service.panicked()
             }),
         };
@@ -218,12 +219,12 @@ fn serve_one<S: Service>(
         (false, Some(peer)) => send_and_close(response, request, port, peer),
     };
     if let Err(e) = sent {
-        log::debug!("{method} {path}: client went away: {e}");
+        log::debug!("{method} {shown}: client went away: {e}");
     }
     if status == 500 {
-        log::error!("{method} {path} failed inside the server (the cause is logged above)");
+        log::error!("{method} {shown} failed inside the server (the cause is logged above)");
     }
-    log::info!("{method} {path} {status} {bytes} {}ms", started.elapsed().as_millis());
+    log::info!("{method} {shown} {status} {bytes} {}ms", started.elapsed().as_millis());
 }
 
 /// The answer to a request beyond the bounds, given before any handler runs.

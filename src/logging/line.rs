@@ -1,26 +1,21 @@
-//! One log line, built whole before it is written: `<local RFC 3339 time> [<LEVEL>] <message>`
-//! and a newline. The message is formatted into a bounded buffer — formatting stops once
-//! MESSAGE_BYTES are used, so even a message built from a huge value costs no more than that —
-//! and every control character in it (newlines, carriage returns, escape sequences) is written
-//! as an escape, so the line is one line on a terminal and in the file, whatever it contains.
+//! The message of one log line, built whole before simplelog writes it: formatted into a bounded
+//! buffer — formatting stops once MESSAGE_BYTES are used, so even a message built from a huge
+//! value costs no more than that — with every control character in it (newlines, carriage
+//! returns, escape sequences) written as an escape, so the line is one line on a terminal and
+//! in the file, whatever it contains.
 
 use std::fmt::{self, Write};
 
 /// The most bytes of message a line carries; longer ones end in `…`.
 pub const MESSAGE_BYTES: usize = 1000;
 
-pub fn format(level: log::Level, args: &fmt::Arguments) -> String {
-    let mut line = String::with_capacity(160);
-    line.push_str(&crate::clock::local_timestamp());
-    line.push_str(" [");
-    line.push_str(level.as_str());
-    line.push_str("] ");
+pub fn message(args: &fmt::Arguments) -> String {
+    let mut line = String::with_capacity(120);
     let mut message = Bounded { out: &mut line, left: MESSAGE_BYTES, cut: false };
     let _ = fmt::write(&mut message, *args); // an error only means the cap was reached
     if message.cut {
         line.push('…');
     }
-    line.push('\n');
     line
 }
 
@@ -56,35 +51,22 @@ impl Write for Bounded<'_> {
 mod tests {
     use super::*;
 
-    fn message_of(line: &str) -> &str {
-        line.split_once("] ").unwrap().1
-    }
-
-    #[test]
-    fn a_line_has_a_time_a_level_and_the_message() {
-        let line = format(log::Level::Warn, &format_args!("disk {} full", "/mnt"));
-        assert!(line.ends_with(" [WARN] disk /mnt full\n"), "{line:?}");
-        assert_eq!(&line[4..5], "-", "{line:?}");
-        assert_eq!(line.matches('\n').count(), 1);
-    }
-
     #[test]
     fn control_characters_are_escaped_so_a_message_stays_one_line() {
         let hostile = "a\nFAKE [ERROR] line\r\u{1b}[2J\u{9b}x\tz";
-        let line = format(log::Level::Info, &format_args!("GET /{hostile} 404"));
-        assert_eq!(message_of(&line), "GET /a\\nFAKE [ERROR] line\\r\\u{1b}[2J\\u{9b}x\\tz 404\n");
+        let message = message(&format_args!("GET /{hostile} 404"));
+        assert_eq!(message, "GET /a\\nFAKE [ERROR] line\\r\\u{1b}[2J\\u{9b}x\\tz 404");
     }
 
     #[test]
     fn a_huge_message_is_cut_at_the_cap_on_a_character_boundary() {
         let path = format!("/{}", "é".repeat(60 * 1024));
-        let line = format(log::Level::Info, &format_args!("GET {path} 404 0 1ms"));
-        let message = message_of(&line);
-        assert!(message.len() <= MESSAGE_BYTES + "…\n".len(), "{} bytes", message.len());
-        assert!(message.ends_with("é…\n"), "{:?}", &message[message.len() - 10..]);
+        let cut = message(&format_args!("GET {path} 404 0 1ms"));
+        assert!(cut.len() <= MESSAGE_BYTES + "…".len(), "{} bytes", cut.len());
+        assert!(cut.ends_with("é…"), "{:?}", &cut[cut.len() - 10..]);
         let escapes = "\u{1}".repeat(10_000);
-        let line = format(log::Level::Info, &format_args!("{escapes}"));
-        assert!(message_of(&line).len() <= MESSAGE_BYTES + "…\n".len());
-        assert!(message_of(&line).starts_with("\\u{1}\\u{1}"));
+        let cut = message(&format_args!("{escapes}"));
+        assert!(cut.len() <= MESSAGE_BYTES + "…".len());
+        assert!(cut.starts_with("\\u{1}\\u{1}"));
     }
 }

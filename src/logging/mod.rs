@@ -1,18 +1,19 @@
-//! Logging through the `log` facade: everything at info and above goes to stderr and to
-//! `logFileName`, one line per record. Each line is built here whole before it is written
-//! (`line`): its message is capped and its control characters are escaped, so no module — and
-//! no client text or file name that reaches a message — can forge a line or write a long one.
-//! The file is rotated by size while the server runs (`rotating`), so the log cannot fill a
-//! disk. Set up once by `main`; no other module configures logging. `shown` and `shown_path`
-//! make client text and paths short and readable in messages (and on the scanner's stderr).
+//! Logging through `log`/`simplelog`: everything at info and above goes to stderr and to
+//! `logFileName`, one line per record (`<RFC 3339 local time> [LEVEL] message`). Before simplelog
+//! sees a record, its message is capped and its control characters are escaped (`line`), so no
+//! module — and no client text or file name that reaches a message — can forge a line or write a
+//! long one. The file is rotated by size while the server runs (`rotating`), so the log cannot
+//! fill a disk. Set up once by `main`; no other module configures logging. `shown` and
+//! `shown_path` make client text and paths short and readable in messages (and on the scanner's
+//! stderr).
 
 mod line;
 mod rotating;
 
 use rotating::RotatingFile;
-use std::io::Write;
+use simplelog::{CombinedLogger, ConfigBuilder, LevelFilter, SharedLogger, WriteLogger};
+use std::io::LineWriter;
 use std::path::Path;
-use std::sync::Mutex;
 
 /// The log file is rotated when the next line would take it past this size…
 pub const ROTATE_AT_BYTES: u64 = 5 * 1024 * 1024;
@@ -22,39 +23,49 @@ pub const KEEP_OLD_FILES: u32 = 5;
 /// Starts logging to stderr and, when given, to `log_file`; a log file that cannot be opened
 /// costs a warning on stderr (and is tried again with every line).
 pub fn init(log_file: Option<&Path>) {
-    let file = log_file.map(|path| Mutex::new(RotatingFile::open(path, ROTATE_AT_BYTES, KEEP_OLD_FILES)));
-    let logger: &'static Logger = Box::leak(Box::new(Logger { stderr: true, file }));
+    let stderr = LineWriter::new(std::io::stderr()); // simplelog writes a line in pieces
+    let mut loggers: Vec<Box<dyn SharedLogger>> = vec![WriteLogger::new(LevelFilter::Info, config(), stderr)];
+    if let Some(path) = log_file {
+        let file = RotatingFile::open(path, ROTATE_AT_BYTES, KEEP_OLD_FILES);
+        loggers.push(WriteLogger::new(LevelFilter::Info, config(), file));
+    }
+    let logger: &'static Sanitized = Box::leak(Box::new(Sanitized { inner: CombinedLogger::new(loggers) }));
     if log::set_logger(logger).is_ok() {
-        log::set_max_level(log::LevelFilter::Info);
+        log::set_max_level(LevelFilter::Info);
     }
 }
 
-/// Writes each record as one line to stderr and to the rotating file. Thread-safe: the file is
-/// behind a lock (which survives a panicking holder), and each line is one write on both.
-struct Logger {
-    stderr: bool,
-    file: Option<Mutex<RotatingFile>>,
+fn config() -> simplelog::Config {
+    ConfigBuilder::new()
+        .set_time_format_rfc3339()
+        .set_thread_level(LevelFilter::Off)
+        .set_target_level(LevelFilter::Off)
+        .set_location_level(LevelFilter::Off)
+        .build()
 }
 
-impl log::Log for Logger {
+/// Hands every record to simplelog with its message capped and escaped.
+struct Sanitized {
+    inner: Box<CombinedLogger>,
+}
+
+impl log::Log for Sanitized {
     fn enabled(&self, metadata: &log::Metadata) -> bool {
-        metadata.level() <= log::Level::Info
+        log::Log::enabled(&*self.inner, metadata)
     }
 
     fn log(&self, record: &log::Record) {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let line = line::format(record.level(), record.args());
-        if self.stderr {
-            let _ = std::io::stderr().lock().write_all(line.as_bytes()); // nowhere to report a failure
-        }
-        if let Some(file) = &self.file {
-            crate::sync::lock(file).write_line(line.as_bytes());
-        }
+        let message = line::message(record.args());
+        let sanitized = |args| log::Record::builder().level(record.level()).target(record.target()).args(args).build();
+        log::Log::log(&*self.inner, &sanitized(format_args!("{message}")));
     }
 
-    fn flush(&self) {}
+    fn flush(&self) {
+        log::Log::flush(&*self.inner);
+    }
 }
 
 /// Text from a client as the log shows it: quoted, control characters escaped, at most
@@ -122,7 +133,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("app.log");
         let (limit, keep) = (4_000, 3);
-        let logger = Logger { stderr: false, file: Some(Mutex::new(RotatingFile::open(&path, limit, keep))) };
+        let file = WriteLogger::new(LevelFilter::Info, config(), RotatingFile::open(&path, limit, keep));
+        let logger = Sanitized { inner: CombinedLogger::new(vec![file]) };
         std::thread::scope(|scope| {
             for thread in 0..8 {
                 let logger = &logger;

@@ -4,7 +4,8 @@
 //! bytes. Lines are written whole, one write each, so a rotation never splits one. Whatever
 //! fails (a full disk, a vanished directory, permissions) costs one warning on stderr and the
 //! lines written meanwhile; every line tries again, so the file comes back by itself. Nothing
-//! here panics. Not thread-safe by itself: the logger holds it behind a lock.
+//! here panics. As an `io::Write` (what simplelog writes to, a record at a time under its lock)
+//! it collects the pieces of a line and writes the line when its newline comes.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -20,17 +21,58 @@ pub struct RotatingFile {
     size: u64,
     /// A failure was reported on stderr and no line has been written since.
     reported: bool,
+    /// The pieces of the line being written (`io::Write`), at most PENDING_LIMIT bytes.
+    pending: Vec<u8>,
+}
+
+/// A line longer than this (the logger caps messages far below it) is cut.
+const PENDING_LIMIT: usize = 16 * 1024;
+
+impl Write for RotatingFile {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let mut rest = bytes;
+        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+            self.keep_pending(&rest[..=end]);
+            let line = std::mem::take(&mut self.pending);
+            self.write_line(&line);
+            self.pending = line;
+            self.pending.clear();
+            rest = &rest[end + 1..];
+        }
+        self.keep_pending(rest);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl RotatingFile {
     /// Opens (appends to) `path`, creating its directory. A file that cannot be opened is
     /// reported on stderr; the next line tries again.
     pub fn open(path: &Path, limit: u64, keep: u32) -> RotatingFile {
-        let mut log = RotatingFile { path: path.to_path_buf(), limit, keep, file: None, size: 0, reported: false };
+        let mut log = RotatingFile {
+            path: path.to_path_buf(),
+            limit,
+            keep,
+            file: None,
+            size: 0,
+            reported: false,
+            pending: Vec::new(),
+        };
         if let Err(e) = log.reopen() {
             log.report("cannot open", &e);
         }
         log
+    }
+
+    fn keep_pending(&mut self, piece: &[u8]) {
+        let room = PENDING_LIMIT.saturating_sub(self.pending.len());
+        self.pending.extend_from_slice(&piece[..piece.len().min(room)]);
+        if piece.len() > room && self.pending.last() != Some(&b'\n') && piece.last() == Some(&b'\n') {
+            self.pending.push(b'\n');
+        }
     }
 
     /// Appends one whole line (rotating first when it would not fit).
