@@ -222,12 +222,36 @@ fn symlink_to_file_inside(link: &Path, walked: &Walked) -> bool {
     })
 }
 
+/// What `probe` says of the file at `path`; a file it cannot read counts as "other". A probe
+/// that panics (a bug in a parser, met by one odd file) costs only that file: it is skipped and
+/// logged, and the scan goes on.
+fn probe_guarded(
+    path: &Path,
+    probe: impl FnOnce(&Path) -> std::io::Result<probe::MediaInfo>,
+) -> Option<probe::MediaInfo> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| probe(path))) {
+        Ok(Ok(info)) => Some(info),
+        Ok(Err(e)) => {
+            eprintln!("scan: cannot read {}: {e}", shown_path(path));
+            Some(probe::MediaInfo {
+                file_type: file_type::OTHER,
+                width: None,
+                height: None,
+                orientation: None,
+                duration: None,
+            })
+        }
+        Err(_) => {
+            eprintln!("scan: reading {} failed inside the server; the file is skipped", shown_path(path));
+            log::error!("scan: the probe of {} panicked; the file is skipped", shown_path(path));
+            None
+        }
+    }
+}
+
 fn insert_file(tx: &Transaction, dir: &Catalog, name: &str, path: &Path) -> rusqlite::Result<()> {
     let size = std::fs::metadata(path).map_or(0, |m| m.len()) as i64;
-    let info = probe::probe(path).unwrap_or_else(|e| {
-        eprintln!("scan: cannot read {}: {e}", shown_path(path));
-        probe::MediaInfo { file_type: file_type::OTHER, width: None, height: None, orientation: None, duration: None }
-    });
+    let Some(info) = probe_guarded(path, probe::probe) else { return Ok(()) };
     let ext = name.rsplit_once('.').map_or("", |(_, ext)| ext);
     let file = ScannedFile {
         root_id: dir.root_id,
@@ -245,4 +269,20 @@ fn insert_file(tx: &Transaction, dir: &Catalog, name: &str, path: &Path) -> rusq
     };
     db::files::insert_scanned(tx, &file)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_probe_that_panics_skips_only_that_file() {
+        let path = Path::new("/media/odd.jpg");
+        assert!(probe_guarded(path, |_| panic!("a parser bug")).is_none(), "skipped");
+        let other = probe_guarded(path, |_| Err(std::io::ErrorKind::NotFound.into())).expect("kept");
+        assert_eq!(other.file_type, file_type::OTHER, "an unreadable file counts as other");
+        let fine =
+            probe::MediaInfo { file_type: 1, width: Some(2), height: Some(3), orientation: None, duration: None };
+        assert_eq!(probe_guarded(path, |_| Ok(fine.clone())).map(|i| i.width), Some(Some(2)));
+    }
 }
