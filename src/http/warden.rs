@@ -219,7 +219,7 @@ impl Warden {
             }
         }
         for (peer, (answer, why)) in ended {
-            log::warn!("closed the connection of {peer}: {why}");
+            self.refusals.closed(why);
             self.end(peer, answer);
         }
         if SHORT_OF_DESCRIPTORS.swap(false, Ordering::AcqRel) {
@@ -352,7 +352,7 @@ impl Watched {
             return None;
         };
         activity.cut.store(true, Ordering::Release);
-        log::warn!("{why}: ended the body after {bytes} bytes");
+        log::warn!("{why}: ended it after {bytes} bytes of the connection's bodies");
         sys::shutdown(self.fd, Shutdown::Read);
         self.window = None;
         self.body_moved = now;
@@ -360,25 +360,41 @@ impl Watched {
     }
 }
 
-/// Connections refused or evicted since the last log line.
+/// Connections refused, evicted or closed since the last log line: under an attack the log gets
+/// one line a second, not one per connection.
 #[derive(Default)]
 struct Refusals {
     refused: u64,
     evicted: u64,
+    /// Connections closed for breaking a bound, by reason.
+    closed: Vec<(&'static str, u64)>,
     logged: Option<Instant>,
 }
 
 impl Refusals {
+    fn closed(&mut self, why: &'static str) {
+        match self.closed.iter_mut().find(|(reason, _)| *reason == why) {
+            Some((_, count)) => *count += 1,
+            None => self.closed.push((why, 1)),
+        }
+    }
+
     fn log(&mut self, now: Instant, max_total: usize) {
-        if self.refused + self.evicted == 0 || self.logged.is_some_and(|at| now.duration_since(at) < REFUSAL_LOG_PERIOD)
-        {
+        if self.logged.is_some_and(|at| now.duration_since(at) < REFUSAL_LOG_PERIOD) {
             return;
         }
-        log::warn!(
-            "too many connections (at most {PER_CLIENT} per client, {max_total} in all): refused {}, closed {} idle",
-            self.refused,
-            self.evicted
-        );
-        *self = Refusals { logged: Some(now), ..Refusals::default() };
+        if self.refused + self.evicted > 0 {
+            log::warn!(
+                "too many connections (at most {PER_CLIENT} per client, {max_total} in all): refused {}, closed {} idle",
+                self.refused,
+                self.evicted
+            );
+        }
+        for (why, count) in &self.closed {
+            log::warn!("closed {count} connection(s): {why}");
+        }
+        if self.refused + self.evicted > 0 || !self.closed.is_empty() {
+            *self = Refusals { logged: Some(now), ..Refusals::default() };
+        }
     }
 }
