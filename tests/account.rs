@@ -155,3 +155,57 @@ fn repeated_wrong_passwords_block_the_client_for_a_while_and_each_is_logged() {
     assert_eq!(log.matches("login failed for \"terry\" from 127.0.0.1").count(), 6, "{log}");
     assert!(log.contains("login refused for \"terry\" from 127.0.0.1: too many failed logins"), "{log}");
 }
+
+#[test]
+fn a_thousand_wrong_logins_from_one_address_cost_a_few_hashes_and_the_family_logs_in_at_once() {
+    let server = family_library();
+    let mut attacker = server.client().keep_alive();
+    for _ in 0..1000 {
+        assert_eq!(attacker.post_form("/login.icc", "userName=terry&password=guess").code(), -10000);
+    }
+    // The real user, from another address, is not kept waiting by the attacker's failures.
+    let answer = login_from([127, 0, 0, 2], &server.addr, "terry", "123");
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    let json: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    assert_eq!(json["code"], 0, "{answer}");
+    let log = std::fs::read_to_string(server.app_dir().join("building/appLog.log")).unwrap();
+    let verified = log.matches("login failed for \"terry\" from 127.0.0.1").count();
+    let refused = log.matches("login refused for \"terry\" from 127.0.0.1").count();
+    assert!(verified <= 20, "{verified} of 1000 wrong passwords were checked against the hash");
+    assert_eq!(verified + refused, 1000, "one log line per failed or refused login");
+}
+
+/// Logs in from the loopback address `source` (not 127.0.0.1); returns the raw answer.
+fn login_from(source: [u8; 4], addr: &str, user: &str, password: &str) -> String {
+    use std::io::{Read, Write};
+    use std::os::fd::FromRawFd;
+    let server: std::net::SocketAddrV4 = addr.parse().expect("an IPv4 test server");
+    let sockaddr = |ip: std::net::Ipv4Addr, port: u16| libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr { s_addr: u32::from(ip).to_be() },
+        sin_zero: [0; 8],
+    };
+    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+    // SAFETY: a new socket, owned by the TcpStream made of it at once; the addresses outlive
+    // the calls that read them.
+    let mut stream = unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+        let stream = std::net::TcpStream::from_raw_fd(fd);
+        let (local, remote) = (sockaddr(source.into(), 0), sockaddr(*server.ip(), server.port()));
+        assert_eq!(libc::bind(fd, (&raw const local).cast(), len), 0, "bind: {}", std::io::Error::last_os_error());
+        assert_eq!(libc::connect(fd, (&raw const remote).cast(), len), 0, "{}", std::io::Error::last_os_error());
+        stream
+    };
+    let form = format!("userName={user}&password={password}");
+    let request = format!(
+        "POST /login.icc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
