@@ -26,7 +26,7 @@
 
 use super::{listener, sys};
 use crate::sync::lock;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -44,8 +44,9 @@ const BODY_STALL: Duration = Duration::from_secs(5);
 /// A body that trickles: less than BODY_WINDOW_BYTES in a BODY_WINDOW spent waiting for it.
 const BODY_WINDOW: Duration = Duration::from_secs(10);
 const BODY_WINDOW_BYTES: u64 = 1024;
-/// Connections from one client address (a browser opens 6 per host, the old iOS client 4).
-const PER_CLIENT: usize = 32;
+/// Connections from one client address: a browser opens 6 per host and the old iOS client 4,
+/// but behind a reverse proxy every client comes from the proxy's address.
+const PER_CLIENT: usize = 128;
 /// Connections in all, at most; fewer when the descriptor limit is low (tiny_http holds two
 /// descriptors per connection, and the server needs some of its own).
 const MAX_CONNECTIONS: usize = 1024;
@@ -140,7 +141,8 @@ pub fn start(port: u16) -> Result<usize, String> {
         log::info!("descriptor limit {descriptors}: at most {max_total} connections");
     }
     millis_since_start();
-    let mut warden = Warden { port, max_total, watched: HashMap::new(), refusals: Refusals::default() };
+    let mut warden =
+        Warden { port, max_total, watched: HashMap::new(), ended: HashSet::new(), refusals: Refusals::default() };
     std::thread::Builder::new()
         .name("warden".into())
         .stack_size(128 * 1024)
@@ -177,6 +179,9 @@ struct Warden {
     port: u16,
     max_total: usize,
     watched: HashMap<SocketAddr, Watched>,
+    /// Connections shut down here whose descriptors tiny_http has not closed yet: not counted,
+    /// and not taken for new ones.
+    ended: HashSet<SocketAddr>,
     refusals: Refusals,
 }
 
@@ -184,10 +189,11 @@ impl Warden {
     fn look(&mut self) {
         let now = Instant::now();
         let mut live = sys::connections(self.port);
-        live.retain(|&(_, peer)| !listener::is_keeper(peer));
+        let is_live: HashSet<SocketAddr> = live.iter().map(|&(_, peer)| peer).collect();
+        self.ended.retain(|peer| is_live.contains(peer));
+        live.retain(|&(_, peer)| !listener::is_keeper(peer) && !self.ended.contains(&peer));
         let mut guard = lock(&ACTIVITY);
         let table = guard.get_or_insert_with(HashMap::new);
-        let is_live: std::collections::HashSet<SocketAddr> = live.iter().map(|&(_, peer)| peer).collect();
         self.watched.retain(|peer, _| is_live.contains(peer));
         table.retain(|peer, activity| is_live.contains(peer) || activity.busy());
         let mut arrived = Vec::new();
@@ -210,7 +216,7 @@ impl Warden {
         }
         drop(guard);
         for peer in arrived {
-            self.admit(peer);
+            self.admit(peer, now);
         }
         let mut ended = Vec::new();
         for (peer, watched) in &mut self.watched {
@@ -229,7 +235,7 @@ impl Warden {
     }
 
     /// Keeps a new connection within the caps, by closing the longest-idle one or refusing it.
-    fn admit(&mut self, peer: SocketAddr) {
+    fn admit(&mut self, peer: SocketAddr, now: Instant) {
         let from_client = self.watched.keys().filter(|p| p.ip() == peer.ip()).count();
         let over = if from_client > PER_CLIENT {
             Some(Some(peer.ip()))
@@ -242,7 +248,8 @@ impl Warden {
         let longest_idle = self
             .watched
             .iter()
-            .filter(|(p, w)| **p != peer && among.is_none_or(|ip: IpAddr| p.ip() == ip) && w.is_idle())
+            // Connections that arrived in this look are not known to be idle yet.
+            .filter(|(p, w)| among.is_none_or(|ip: IpAddr| p.ip() == ip) && w.is_idle() && w.idle_since < now)
             .min_by_key(|(_, w)| w.idle_since)
             .map(|(p, _)| *p);
         match longest_idle {
@@ -274,6 +281,7 @@ impl Warden {
     /// Answers (if `answer`) and shuts the connection of `peer` down, if it is still that peer's.
     fn end(&mut self, peer: SocketAddr, answer: Option<&[u8]>) {
         let Some(watched) = self.watched.remove(&peer) else { return };
+        self.ended.insert(peer);
         if sys::peer_of(watched.fd) != Some(peer) {
             return; // closed meanwhile, and the number may be someone else's now
         }

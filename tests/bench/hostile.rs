@@ -1,5 +1,5 @@
 //! A server under attack. Slow connections: SLOW connections (from 50 loopback addresses, ten
-//! each, under the per-client cap) that trickle request heads one byte a second and reconnect
+//! each, as many clients would) that trickle request heads one byte a second and reconnect
 //! when the server cuts them off, while a family member logs in LOGINS times in a row: the login
 //! latency (p50, p99) and the server's RSS during the attack (VmRSS at the end, VmHWM).
 //! Decompression bombs: six thumbnails asked for at once, of a 0.5 MB PNG that inflates to
@@ -193,7 +193,7 @@ fn jpeg_bomb() -> Vec<u8> {
 fn bomb_ids(app: &Path) -> Result<Vec<i64>, String> {
     let db = app.join("dataManager.db");
     let conn = rusqlite::Connection::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
-    let mut query = conn.prepare("SELECT id FROM Files WHERE name LIKE 'bomb%'").map_err(|e| e.to_string())?;
+    let mut query = conn.prepare("SELECT id FROM Files WHERE fileName LIKE 'bomb%'").map_err(|e| e.to_string())?;
     let ids = query.query_map([], |r| r.get(0)).map_err(|e| e.to_string())?.collect::<Result<Vec<i64>, _>>();
     let ids = ids.map_err(|e| e.to_string())?;
     if ids.len() != 2 * BOMBS {
