@@ -80,20 +80,23 @@ fn allow_descriptors(wanted: u64) {
     }
 }
 
-/// True when the server has closed `stream` (its end of the stream, or a reset).
+/// Connections the server keeps from one client address (src/http/warden.rs).
+const PER_CLIENT: usize = 128;
+
+/// True when the server has closed `stream` (its end of the stream, after an answer such as a
+/// 503 or none, or a reset).
 fn closed_by_server(stream: &mut TcpStream) -> bool {
     stream.set_nonblocking(true).unwrap();
-    let closed = match stream.read(&mut [0u8; 256]) {
-        Ok(0) => true,
-        Ok(_) => false,
-        Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+    let closed = loop {
+        match stream.read(&mut [0u8; 256]) {
+            Ok(0) => break true,
+            Ok(_) => continue, // an answer: what follows tells
+            Err(e) => break e.kind() != std::io::ErrorKind::WouldBlock,
+        }
     };
     stream.set_nonblocking(false).unwrap();
     closed
 }
-
-/// Connections the server keeps from one client address (src/http/warden.rs).
-const PER_CLIENT: usize = 128;
 
 #[test]
 fn a_thousand_idle_connections_leave_room_for_a_login() {
