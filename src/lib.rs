@@ -1,6 +1,7 @@
 //! The `isync` library: every layer of the server, the scanner and the tools, for the `isync`
-//! binary (`main.rs` and `cli.rs` turn argv into a command and run it). It is not an API for
-//! other programs: a module is public only where the binary names it.
+//! binary (`main.rs` and `cli.rs` turn argv into a command and run it) and the fuzz targets
+//! (`tests/fuzz/`). It is not an API for other programs: a module is public only where the
+//! binary names it, and `fuzzing` holds the few hidden entry points the fuzz targets call.
 
 pub mod allocator;
 pub mod api;
@@ -9,6 +10,8 @@ pub mod config;
 pub mod db;
 mod error;
 mod fs;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod logging;
 mod media;
