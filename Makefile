@@ -2,6 +2,7 @@
 #   make run     build and start a server on ./run (first start creates a user and prints its login)
 #   make test    install what the tests need (idempotent), then run every test
 #   make bench   the benchmark table (not part of make test)
+#   make fuzz    every fuzz target for FUZZ_RUNS (10 million) executions (not part of make test)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -42,14 +43,16 @@ test-deps:
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 
-# Formatting (rustfmt.toml) and clippy's lints are checked first. Then the whole suite runs four times: unit and
-# integration tests on the host build, then the integration suite against each static release
-# binary (x86_64 natively, aarch64 and armv7 under qemu-user), so a change that breaks a board
-# fails CI.
+# Formatting (rustfmt.toml; the fuzz crate too) and clippy's lints are checked first. Then the whole suite runs four
+# times: unit and integration tests on the host build, a short run of every fuzz target
+# (fuzz-smoke), then the integration suite against each static release binary (x86_64
+# natively, aarch64 and armv7 under qemu-user), so a change that breaks a board fails CI.
 test: test-deps
 	$(CARGO) fmt --check
+	$(CARGO) fmt --check --manifest-path $(FUZZ_DIR)/Cargo.toml
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(CARGO) test --locked
+	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory test-static
 
 test-static: x86_64 aarch64 armv7
@@ -117,3 +120,60 @@ dist: aarch64 armv7 x86_64
 	cp LICENSE dist/
 	cd dist && sha256sum isync-* > SHA256SUMS && cat SHA256SUMS
 	@ls -l dist
+
+# ---------------------------------------------------------------- fuzzing
+# cargo-fuzz (pinned, installed into .tools/) builds one libFuzzer binary per parser from
+# tests/fuzz/, a crate of its own that calls isync::fuzzing, with AddressSanitizer and overflow
+# checks. cargo-fuzz needs rustc's -Z flags: RUSTC_BOOTSTRAP=1 is confined to these targets,
+# like armv7's build-std. Each target runs alone and at the lowest priority, from its committed
+# seeds (tests/fuzz/corpus/<target>, never written to) and the corpus it grew before
+# (FUZZ_WORK/corpus/<target>). A panic, an input taking over 10 s or an allocation over 64 MiB
+# fails the target; cargo-fuzz leaves the input in tests/fuzz/artifacts/<target>/.
+CARGO_FUZZ_VERSION := 0.13.2
+CARGO_FUZZ      := $(TOOLS)/bin/cargo-fuzz
+FUZZ_DIR        := tests/fuzz
+FUZZ_TARGETS    := multipart range params jpeg_exif png gif webp bmp isobmff matroska audio video
+FUZZ_RUNS       ?= 10000000
+FUZZ_SMOKE_RUNS ?= 20000
+FUZZ_SANITIZER  ?= address
+FUZZ_TARGET_DIR ?= $(CURDIR)/$(FUZZ_DIR)/target
+FUZZ_WORK       ?= $(FUZZ_TARGET_DIR)/work
+FUZZ_CARGO      := RUSTC_BOOTSTRAP=1 nice -n 19 $(CARGO_FUZZ)
+FUZZ_OPTIONS    := --fuzz-dir $(FUZZ_DIR) --debug-assertions --sanitizer $(FUZZ_SANITIZER) \
+                   --target-dir $(FUZZ_TARGET_DIR)
+
+# $(call fuzz_all,RUNS,CORPORA,EXTRA): builds every target, then runs each for RUNS executions
+# (EXTRA: more libFuzzer flags) on its seeds and CORPORA/<target>, one line per target: the
+# executions, their rate and the result. A failure prints the end of the target's log and
+# fails the recipe after every target has run.
+fuzz_all = $(FUZZ_CARGO) build $(FUZZ_OPTIONS); mkdir -p $(FUZZ_WORK)/logs; failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+	  log=$(FUZZ_WORK)/logs/$$t.log; mkdir -p $(2)/$$t; \
+	  if $(FUZZ_CARGO) run $(FUZZ_OPTIONS) $$t $(2)/$$t $(FUZZ_DIR)/corpus/$$t -- -runs=$(1) \
+	       -timeout=10 -malloc_limit_mb=64 -print_final_stats=1 $(3) >$$log 2>&1; \
+	  then result="0 crashes"; else result="FAILED (log: $$log)"; failed="$$failed $$t"; fi; \
+	  runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
+	  rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' $$log); \
+	  printf 'fuzz %-10s %10s executions %7s exec/s  %s\n' $$t "$${runs:-?}" "$${rate:-?}" "$$result"; \
+	  case "$$result" in FAILED*) tail -n 40 $$log;; esac; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzzing failed:$$failed"; exit 1; fi
+
+.PHONY: fuzz fuzz-smoke fuzz-deps
+
+# libFuzzer's runtime is C++, built by libfuzzer-sys.
+fuzz-deps:
+	@$(call apt_install,g++)
+	@[ -x $(CARGO_FUZZ) ] && $(CARGO_FUZZ) --version | grep -qx 'cargo-fuzz $(CARGO_FUZZ_VERSION)' || { \
+	  echo "installing cargo-fuzz $(CARGO_FUZZ_VERSION) into $(TOOLS)"; \
+	  $(CARGO) install --locked --quiet --root $(TOOLS) cargo-fuzz@$(CARGO_FUZZ_VERSION); }
+
+# FUZZ_RUNS (10 million) executions of every target, one after the other: hours on two cores.
+# Not part of `make test`; the corpora it grows are kept for the next run.
+fuzz: fuzz-deps
+	@$(call fuzz_all,$(FUZZ_RUNS),$(FUZZ_WORK)/corpus,)
+
+# A few seconds per target from the seeds alone (a fresh corpus each time): part of `make test`.
+fuzz-smoke: fuzz-deps
+	@rm -rf $(FUZZ_WORK)/smoke
+	@$(call fuzz_all,$(FUZZ_SMOKE_RUNS),$(FUZZ_WORK)/smoke,-max_total_time=20)

@@ -4,9 +4,9 @@
 //! errors (exit status 2, one line). `scan` and `config` keep their options in the order given,
 //! because the protocol (§7.1, §8.2) processes them in that order.
 
-use crate::config::tool as config_tool;
-use crate::scan::ScanStep;
-use crate::setup::install::InstallOptions;
+use isync::config::tool as config_tool;
+use isync::scan::ScanStep;
+use isync::setup::install::InstallOptions;
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,31 +1,13 @@
 //! `isync`: the command line, the settings, logging, then the server, the scanner or the
 //! configuration tool. Start-up failures print one line and exit non-zero.
 
-mod allocator;
-mod api;
 mod cli;
-mod clock;
-mod config;
-mod db;
-mod error;
-mod fs;
-mod http;
-mod logging;
-mod media;
-mod model;
-mod numbers;
-mod password;
-mod random;
-mod scan;
-mod setup;
-mod state;
-mod sync;
-mod thumb_cache;
 
 use cli::Command;
-use config::Config;
-use scan::ScanStep;
-use setup::{first_run, install};
+use isync::config::{self, Config};
+use isync::scan::{self, ScanStep};
+use isync::setup::{first_run, install};
+use isync::{allocator, api, db, http, logging, state};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// Top to bottom, as in README.md. Modules of one layer may use each other.
 const LAYERS: &[&[&str]] = &[
-    &["main", "cli"],
+    &["main", "cli", "lib", "fuzzing"],
     &["setup"],
     &["api"],
     &["state"],

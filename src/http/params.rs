@@ -129,6 +129,14 @@ fn parse_float(text: &str) -> Option<f64> {
     valid.then(|| trimmed.parse::<f64>().ok()).flatten().filter(|f| f.is_finite())
 }
 
+/// A JSON body's object; None when the text is not JSON or not an object.
+pub fn json_object(text: &str) -> Option<Object> {
+    match miniserde::json::from_str(text) {
+        Ok(Value::Object(object)) => Some(object),
+        _ => None,
+    }
+}
+
 /// `application/x-www-form-urlencoded` text → pairs, percent-decoded with `+` as space.
 pub fn parse_urlencoded(text: &str) -> Vec<(String, String)> {
     text.split('&')
@@ -149,10 +157,7 @@ mod tests {
     }
 
     fn json(text: &str) -> Params {
-        match miniserde::json::from_str::<Value>(text) {
-            Ok(Value::Object(o)) => Params::Json(Some(o)),
-            _ => Params::Json(None),
-        }
+        Params::Json(json_object(text))
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! short body; a longer one is not read at all: the connection is closed after the answer.
 
 use super::multipart::{boundary_from_content_type, MultipartReader};
-use super::params::{parse_urlencoded, Params};
+use super::params::{json_object, parse_urlencoded, Params};
 use super::warden::Activity;
 use std::io::Read;
 
@@ -105,11 +105,7 @@ impl<'r> Request<'r> {
         let is_json = media_type == "application/json"
             || (media_type.starts_with("application/") && media_type.ends_with("+json"));
         if is_json {
-            let object = self.read_small_body().and_then(|body| match miniserde::json::from_str(&body) {
-                Ok(miniserde::json::Value::Object(object)) => Some(object),
-                _ => None,
-            });
-            return Params::Json(object);
+            return Params::Json(self.read_small_body().and_then(|body| json_object(&body)));
         }
         let mut pairs = parse_urlencoded(&self.query);
         if media_type == "application/x-www-form-urlencoded" {

@@ -8,6 +8,6 @@ mod decode;
 pub mod kind;
 pub mod probe;
 mod resize;
-mod sniff;
+pub mod sniff;
 pub mod thumbnail;
 pub mod video_frame;

@@ -50,17 +50,29 @@ const MAX_CHUNKS: usize = 4096;
 pub fn probe(path: &Path) -> io::Result<MediaInfo> {
     let file = File::open(path)?;
     let len = file.metadata()?.len();
-    let mut inp = Input { reader: BufReader::new(file), pos: 0, len };
     let ext = path.extension().and_then(OsStr::to_str).map(str::to_ascii_lowercase).unwrap_or_default();
-    let head = inp.read_at(0, HEAD_LEN)?;
-    let info = match sniff(&head, &ext) {
-        Some(format) => parse(format, &mut inp, &ext)?,
-        None => None,
-    };
+    let info = examine(&mut Input::new(file, len), &ext, None)?;
     if info.is_none() {
         log::debug!("probe: no media recognised in {}", path.display());
     }
     Ok(finish(info.unwrap_or_else(|| MediaInfo::new(file_type::OTHER))))
+}
+
+/// What `probe` says of a file named `*.{ext}` that holds `data`; with `parser`, that parser
+/// reads it whatever its magic bytes say. For the fuzz targets (src/fuzzing.rs).
+pub(crate) fn probe_in_memory(data: &[u8], ext: &str, parser: Option<Format>) -> io::Result<MediaInfo> {
+    let mut inp = Input::new(io::Cursor::new(data), data.len() as u64);
+    let info = examine(&mut inp, ext, parser)?;
+    Ok(finish(info.unwrap_or_else(|| MediaInfo::new(file_type::OTHER))))
+}
+
+/// Sniffs the first bytes (unless `parser` is given), then runs the format's parser.
+fn examine<R: Source>(inp: &mut Input<R>, ext: &str, parser: Option<Format>) -> io::Result<Option<MediaInfo>> {
+    let head = inp.read_at(0, HEAD_LEN)?;
+    match parser.or_else(|| sniff(&head, ext)) {
+        Some(format) => parse(format, inp, ext),
+        None => Ok(None),
+    }
 }
 
 /// Protocol §7.4 rule 5: orientations 5–8 turn the picture by a quarter, so the display size
@@ -72,7 +84,7 @@ fn finish(mut info: MediaInfo) -> MediaInfo {
     info
 }
 
-fn parse(format: Format, inp: &mut Input, ext: &str) -> io::Result<Option<MediaInfo>> {
+fn parse<R: Source>(format: Format, inp: &mut Input<R>, ext: &str) -> io::Result<Option<MediaInfo>> {
     match format {
         Format::Jpeg => image::jpeg(inp),
         Format::Png => image::png(inp),
@@ -124,15 +136,24 @@ fn ratio(count: u64, rate: u64) -> Option<f64> {
     seconds(count as f64 / rate as f64)
 }
 
-/// The opened file: positioned, bounded reads through one buffer.
-struct Input {
-    reader: BufReader<File>,
+/// What the probe reads: the opened file, or bytes in memory for the fuzz targets.
+trait Source: Read + Seek {}
+
+impl<T: Read + Seek> Source for T {}
+
+/// The opened file (or bytes in memory): positioned, bounded reads through one buffer.
+struct Input<R> {
+    reader: BufReader<R>,
     /// Where `reader` logically is, so that short forward hops stay inside its buffer.
     pos: u64,
     len: u64,
 }
 
-impl Input {
+impl<R: Source> Input<R> {
+    fn new(source: R, len: u64) -> Self {
+        Input { reader: BufReader::new(source), pos: 0, len }
+    }
+
     fn len(&self) -> u64 {
         self.len
     }
@@ -196,7 +217,7 @@ struct Chunk {
 }
 
 /// The chunks between `pos` and `end` (payloads padded to even sizes), at most `MAX_CHUNKS`.
-fn iff_chunks(inp: &mut Input, mut pos: u64, end: u64, big_endian: bool) -> io::Result<Vec<Chunk>> {
+fn iff_chunks<R: Source>(inp: &mut Input<R>, mut pos: u64, end: u64, big_endian: bool) -> io::Result<Vec<Chunk>> {
     let mut out = Vec::new();
     while out.len() < MAX_CHUNKS && pos.saturating_add(8) <= end {
         let Some([a, b, c, d, s0, s1, s2, s3]) = inp.array::<8>(pos)? else {

@@ -1,7 +1,7 @@
 //! Audio files: MP3 (ID3v2, Xing/Info, VBRI or a CBR estimate), ADTS AAC, WAV/RF64, AIFF,
 //! FLAC and Ogg (Vorbis, Opus, FLAC; Theora makes it a video).
 
-use super::{be16, be32, bytes, find_chunk, iff_chunks, le16, le32, le64, ratio, Input, MediaInfo};
+use super::{be16, be32, bytes, find_chunk, iff_chunks, le16, le32, le64, ratio, Input, MediaInfo, Source};
 use crate::model::file_type;
 use std::io;
 
@@ -85,7 +85,7 @@ fn adts_frame_len(b: &[u8]) -> Option<usize> {
 
 /// MP3 and friends: skips ID3v2 tags, then FLAC, ADTS or an MPEG audio frame. Without an ID3 tag
 /// or an MPEG audio extension, the frame must be at the very start.
-pub(super) fn mpeg(inp: &mut Input, ext: &str) -> io::Result<Option<MediaInfo>> {
+pub(super) fn mpeg<R: Source>(inp: &mut Input<R>, ext: &str) -> io::Result<Option<MediaInfo>> {
     let start = skip_id3(inp)?;
     let head = inp.read_at(start, ADTS_CHECK)?;
     if head.starts_with(b"fLaC") {
@@ -125,7 +125,7 @@ fn first_frame(buf: &[u8], window: usize, at_eof: bool) -> Option<(usize, Frame)
 }
 
 /// Offset after the ID3v2 tags at the start of the file (synchsafe sizes, optional footer).
-fn skip_id3(inp: &mut Input) -> io::Result<u64> {
+fn skip_id3<R: Source>(inp: &mut Input<R>) -> io::Result<u64> {
     let mut pos = 0u64;
     for _ in 0..MAX_ID3_TAGS {
         let Some(h) = inp.array::<10>(pos)? else {
@@ -157,7 +157,7 @@ fn vbr_frames(frame: &[u8], f: &Frame) -> Option<u64> {
 }
 
 /// FLAC: STREAMINFO (the first metadata block) gives total samples and sample rate.
-pub(super) fn flac(inp: &mut Input, start: u64) -> io::Result<Option<MediaInfo>> {
+pub(super) fn flac<R: Source>(inp: &mut Input<R>, start: u64) -> io::Result<Option<MediaInfo>> {
     let mut info = MediaInfo::new(file_type::AUDIO);
     if let Some(b) = inp.array::<38>(start + 4)? {
         info.duration = streaminfo_duration(&b);
@@ -177,7 +177,7 @@ fn streaminfo_duration(b: &[u8]) -> Option<f64> {
 }
 
 /// WAV / RF64: duration = data size / byte rate from "fmt " (the ds64 chunk holds 64-bit sizes).
-pub(super) fn wav(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
+pub(super) fn wav<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>> {
     let chunks = iff_chunks(inp, 12, inp.len(), false)?;
     let mut info = MediaInfo::new(file_type::AUDIO);
     let (Some(fmt), Some(data)) = (find_chunk(&chunks, b"fmt "), find_chunk(&chunks, b"data")) else {
@@ -194,7 +194,7 @@ pub(super) fn wav(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
 }
 
 /// AIFF / AIFF-C: COMM holds the sample frame count and an 80-bit extended sample rate.
-pub(super) fn aiff(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
+pub(super) fn aiff<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>> {
     let chunks = iff_chunks(inp, 12, inp.len(), true)?;
     let mut info = MediaInfo::new(file_type::AUDIO);
     if let Some(comm) = find_chunk(&chunks, b"COMM") {
@@ -209,7 +209,7 @@ pub(super) fn aiff(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
 }
 
 /// Ogg: the first packet names the codec; the last page's granule position gives the length.
-pub(super) fn ogg(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
+pub(super) fn ogg<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>> {
     let page = inp.read_at(0, 27 + 255 + 64)?;
     let Some(&segments) = page.get(26) else {
         return Ok(None);
@@ -237,7 +237,7 @@ pub(super) fn ogg(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
 }
 
 /// Granule position of the last page of the logical stream `serial` near the end of the file.
-fn last_granule(inp: &mut Input, serial: [u8; 4]) -> io::Result<Option<u64>> {
+fn last_granule<R: Source>(inp: &mut Input<R>, serial: [u8; 4]) -> io::Result<Option<u64>> {
     let from = inp.len().saturating_sub(OGG_TAIL as u64);
     let tail = inp.read_at(from, OGG_TAIL)?;
     let granule = (0..tail.len().saturating_sub(27)).rev().find_map(|i| {

@@ -1,7 +1,7 @@
 //! TIFF IFD0 parsing, shared by TIFF files and the EXIF blocks of JPEG, PNG and WebP. Only
 //! inline SHORT/LONG values of IFD0 are read: width, height and orientation.
 
-use super::Input;
+use super::{Input, Source};
 use std::io;
 
 /// Entries read from one IFD, whatever its declared count.
@@ -56,7 +56,7 @@ pub(super) fn from_block(block: &[u8]) -> Ifd0 {
 }
 
 /// IFD0 of a TIFF file: its header, then its entry table wherever that lies.
-pub(super) fn from_file(inp: &mut Input) -> io::Result<Ifd0> {
+pub(super) fn from_file<R: Source>(inp: &mut Input<R>) -> io::Result<Ifd0> {
     let head = inp.read_at(0, 8)?;
     let Some(order) = Order::from_header(&head) else {
         return Ok(Ifd0::default());

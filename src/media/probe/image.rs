@@ -1,7 +1,7 @@
 //! Still images (JPEG, PNG, WebP, BMP, TIFF) and GIF: sizes from their headers, orientation
 //! from EXIF, GIF duration from the frame delays.
 
-use super::{be16, be32, bytes, exif, find_chunk, iff_chunks, le16, le32, Chunk, Input, MediaInfo};
+use super::{be16, be32, bytes, exif, find_chunk, iff_chunks, le16, le32, Chunk, Input, MediaInfo, Source};
 use crate::model::file_type;
 use std::io;
 
@@ -17,7 +17,7 @@ const MAX_EXIF: usize = 1 << 16;
 /// JPEG: size from the last SOFn segment before the start of scan, orientation from the first
 /// EXIF APP1 segment;
 /// segments are hopped over by their lengths up to the start of scan.
-pub(super) fn jpeg(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
+pub(super) fn jpeg<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>> {
     let mut pos = 2u64;
     let (mut size, mut orientation) = (None, None);
     for _ in 0..MAX_MARKERS {
@@ -55,7 +55,7 @@ pub(super) fn jpeg(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
 }
 
 /// Orientation from an APP1 segment, if it is an EXIF one ("Exif\0\0" + TIFF block).
-fn app1_orientation(inp: &mut Input, body: u64, len: u64) -> io::Result<Option<i64>> {
+fn app1_orientation<R: Source>(inp: &mut Input<R>, body: u64, len: u64) -> io::Result<Option<i64>> {
     let segment = inp.read_at(body, usize::try_from(len).unwrap_or(MAX_EXIF).min(MAX_EXIF))?;
     let tiff = segment.strip_prefix(b"Exif\0\0");
     Ok(tiff.and_then(|t| exif::from_block(t).orientation))
@@ -67,7 +67,7 @@ fn is_sof(marker: u8) -> bool {
 }
 
 /// PNG (and APNG): size from IHDR, orientation from an eXIf chunk.
-pub(super) fn png(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
+pub(super) fn png<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>> {
     let Some(ihdr) = inp.array::<16>(8)? else {
         return Ok(None);
     };
@@ -80,7 +80,7 @@ pub(super) fn png(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
 }
 
 /// Orientation from an eXIf chunk placed before the image data (where writers put it).
-fn png_orientation(inp: &mut Input) -> io::Result<Option<i64>> {
+fn png_orientation<R: Source>(inp: &mut Input<R>) -> io::Result<Option<i64>> {
     let mut pos = 8u64;
     for _ in 0..MAX_PNG_CHUNKS {
         let Some(h) = inp.array::<8>(pos)? else { break };
@@ -98,7 +98,7 @@ fn png_orientation(inp: &mut Input) -> io::Result<Option<i64>> {
 }
 
 /// GIF: always `file_type::GIF`; size from the logical screen descriptor, duration from the delays.
-pub(super) fn gif(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
+pub(super) fn gif<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>> {
     let Some(h) = inp.array::<13>(0)? else {
         return Ok(None);
     };
@@ -121,7 +121,7 @@ fn color_table_len(packed: u8) -> u64 {
 
 /// Sums the Graphic Control Extension delays (hundredths of a second), block by block until the
 /// trailer, the end of the file, anything unexpected or the step cap (then a partial sum).
-fn frame_delays(inp: &mut Input, mut pos: u64) -> io::Result<u64> {
+fn frame_delays<R: Source>(inp: &mut Input<R>, mut pos: u64) -> io::Result<u64> {
     let (mut total, mut steps) = (0u64, 0u32);
     while steps < MAX_GIF_STEPS {
         steps += 1;
@@ -152,7 +152,7 @@ fn frame_delays(inp: &mut Input, mut pos: u64) -> io::Result<u64> {
 }
 
 /// Position after a chain of data sub-blocks (length byte + data, ended by a zero length).
-fn skip_sub_blocks(inp: &mut Input, mut pos: u64, steps: &mut u32) -> io::Result<u64> {
+fn skip_sub_blocks<R: Source>(inp: &mut Input<R>, mut pos: u64, steps: &mut u32) -> io::Result<u64> {
     while *steps < MAX_GIF_STEPS {
         *steps += 1;
         let Some([n]) = inp.array::<1>(pos)? else {
@@ -167,7 +167,7 @@ fn skip_sub_blocks(inp: &mut Input, mut pos: u64, steps: &mut u32) -> io::Result
 }
 
 /// WebP: size from the first chunk (lossy VP8, lossless VP8L or extended VP8X).
-pub(super) fn webp(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
+pub(super) fn webp<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>> {
     let chunks = iff_chunks(inp, 12, inp.len(), false)?;
     let Some(first) = chunks.first() else {
         return Ok(None);
@@ -188,7 +188,7 @@ pub(super) fn webp(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
 }
 
 /// VP8X: flags byte (0x08 = has EXIF), 3 reserved bytes, 24-bit canvas width and height - 1.
-fn webp_extended(inp: &mut Input, b: &[u8], chunks: &[Chunk]) -> io::Result<Option<MediaInfo>> {
+fn webp_extended<R: Source>(inp: &mut Input<R>, b: &[u8], chunks: &[Chunk]) -> io::Result<Option<MediaInfo>> {
     let le24 = |off| bytes::<3>(b, off).map(|[x, y, z]| u64::from(u32::from_le_bytes([x, y, z, 0])) + 1);
     let (Some(w), Some(h), Some(&flags)) = (le24(4), le24(7), b.first()) else {
         return Ok(None);
@@ -205,7 +205,7 @@ fn webp_extended(inp: &mut Input, b: &[u8], chunks: &[Chunk]) -> io::Result<Opti
 
 /// BMP: size from the DIB header (OS/2 core or Windows info headers; negative height =
 /// top-down). Other header sizes mean it is not a BMP after all.
-pub(super) fn bmp(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
+pub(super) fn bmp<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>> {
     let Some(h) = inp.array::<26>(0)? else {
         return Ok(None);
     };
@@ -224,7 +224,7 @@ pub(super) fn bmp(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
 }
 
 /// TIFF (including TIFF-based raw formats): size and orientation from IFD0.
-pub(super) fn tiff(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
+pub(super) fn tiff<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>> {
     let ifd = exif::from_file(inp)?;
     let (Some(w), Some(h)) = (ifd.width, ifd.height) else {
         return Ok(None);

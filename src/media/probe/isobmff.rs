@@ -1,7 +1,7 @@
 //! ISO base media files (MP4, MOV, M4V, M4A, 3GP, HEIF/AVIF): box headers are walked with seeks
 //! along fixed paths (moov/trak/mdia, meta/iprp), so `mdat` is never read.
 
-use super::{be16, be32, be64, bytes, Input, MediaInfo};
+use super::{be16, be32, be64, bytes, Input, MediaInfo, Source};
 use crate::model::file_type;
 use std::io;
 
@@ -21,14 +21,14 @@ struct Bx {
 }
 
 /// The boxes between `pos` and `end`.
-fn children(inp: &mut Input, pos: u64, end: u64) -> io::Result<Vec<Bx>> {
+fn children<R: Source>(inp: &mut Input<R>, pos: u64, end: u64) -> io::Result<Vec<Bx>> {
     walk(inp, pos, end, None)
 }
 
 /// The boxes between `pos` and `end`, up to and including the first of kind `last`. Stops at
 /// the first malformed header; a size of 0 means "to the end of the parent", a size of 1 means
 /// a 64-bit size follows.
-fn walk(inp: &mut Input, mut pos: u64, end: u64, last: Option<&[u8; 4]>) -> io::Result<Vec<Bx>> {
+fn walk<R: Source>(inp: &mut Input<R>, mut pos: u64, end: u64, last: Option<&[u8; 4]>) -> io::Result<Vec<Bx>> {
     let mut out = Vec::new();
     while out.len() < MAX_BOXES && pos.saturating_add(8) <= end {
         let h = inp.read_at(pos, 16)?;
@@ -61,14 +61,14 @@ fn find<'a>(boxes: &'a [Bx], kind: &[u8; 4]) -> Option<&'a Bx> {
 }
 
 /// The first `max` bytes of a box payload.
-fn payload(inp: &mut Input, b: &Bx, max: usize) -> io::Result<Vec<u8>> {
+fn payload<R: Source>(inp: &mut Input<R>, b: &Bx, max: usize) -> io::Result<Vec<u8>> {
     let len = usize::try_from(b.end - b.start).unwrap_or(usize::MAX);
     inp.read_at(b.start, len.min(max))
 }
 
 /// Image brands give `file_type::IMAGE` (with the primary item's size), otherwise `moov` decides.
 /// The top level is walked only up to `moov`: fragmented files follow it with many fragments.
-pub(super) fn probe(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
+pub(super) fn probe<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>> {
     let top = walk(inp, 0, inp.len(), Some(b"moov"))?;
     let brands = match find(&top, b"ftyp") {
         Some(f) => payload(inp, f, 1024)?,
@@ -107,7 +107,7 @@ struct Track {
 }
 
 /// `moov`: movie header timing, tracks, and the fragment duration of fragmented files.
-fn movie(inp: &mut Input, moov: Bx) -> io::Result<Option<MediaInfo>> {
+fn movie<R: Source>(inp: &mut Input<R>, moov: Bx) -> io::Result<Option<MediaInfo>> {
     let (mut timing, mut fragments, mut tracks) = (None, None, Vec::new());
     for b in children(inp, moov.start, moov.end)? {
         match &b.kind {
@@ -152,7 +152,7 @@ fn media_timing(p: &[u8]) -> Option<(u64, u64)> {
 }
 
 /// `mvex/mehd` fragment duration (in the movie timescale) of a fragmented file.
-fn fragment_duration(inp: &mut Input, mvex: Bx) -> io::Result<Option<u64>> {
+fn fragment_duration<R: Source>(inp: &mut Input<R>, mvex: Bx) -> io::Result<Option<u64>> {
     let kids = children(inp, mvex.start, mvex.end)?;
     let Some(mehd) = find(&kids, b"mehd") else {
         return Ok(None);
@@ -166,7 +166,7 @@ fn fragment_duration(inp: &mut Input, mvex: Bx) -> io::Result<Option<u64>> {
 }
 
 /// One `trak`: `tkhd` size and rotation, `mdia/hdlr` handler type, `mdia/mdhd` duration.
-fn track(inp: &mut Input, trak: Bx) -> io::Result<Track> {
+fn track<R: Source>(inp: &mut Input<R>, trak: Bx) -> io::Result<Track> {
     let mut t = Track::default();
     for b in children(inp, trak.start, trak.end)? {
         match &b.kind {
@@ -209,7 +209,7 @@ fn track_header(p: &[u8]) -> Option<(u64, u64, u32)> {
 
 /// Size of the primary item of a HEIF `meta` box: its `ispe` property, swapped when its `irot`
 /// turns it by a quarter; without `pitm`/`ipma`, the largest `ispe`.
-fn heif_size(inp: &mut Input, meta: Bx) -> io::Result<Option<(u64, u64)>> {
+fn heif_size<R: Source>(inp: &mut Input<R>, meta: Bx) -> io::Result<Option<(u64, u64)>> {
     let kids = children(inp, meta.start.saturating_add(4).min(meta.end), meta.end)?; // full box
     let primary = match find(&kids, b"pitm") {
         Some(p) => primary_item(&payload(inp, p, 16)?),
@@ -282,7 +282,7 @@ fn associations(p: &[u8], item: u32) -> Vec<usize> {
 }
 
 /// Fallback when associations cannot be read: the largest image spatial extent.
-fn largest_ispe(inp: &mut Input, properties: &[Bx]) -> io::Result<Option<(u32, u32)>> {
+fn largest_ispe<R: Source>(inp: &mut Input<R>, properties: &[Bx]) -> io::Result<Option<(u32, u32)>> {
     let mut best: Option<(u32, u32)> = None;
     for prop in properties.iter().filter(|p| &p.kind == b"ispe") {
         let p = payload(inp, prop, 16)?;

@@ -1,7 +1,7 @@
 //! Matroska / WebM: EBML elements of the Segment up to the first Cluster — Info (duration) and
 //! Tracks (video size, audio presence). Clusters, Cues and SeekHead targets are not read.
 
-use super::{bytes, Input, MediaInfo};
+use super::{bytes, Input, MediaInfo, Source};
 use crate::model::file_type;
 use std::io;
 
@@ -30,7 +30,7 @@ struct Element {
 
 /// An EBML variable-length integer at `pos`: (value, length). The ID form keeps the length
 /// marker bit; the size form drops it and reports "unknown" (all ones) as `u64::MAX`.
-fn vint(inp: &mut Input, pos: u64, is_id: bool) -> io::Result<Option<(u64, u64)>> {
+fn vint<R: Source>(inp: &mut Input<R>, pos: u64, is_id: bool) -> io::Result<Option<(u64, u64)>> {
     let b = inp.read_at(pos, 8)?;
     let Some(&first) = b.first() else {
         return Ok(None);
@@ -46,7 +46,7 @@ fn vint(inp: &mut Input, pos: u64, is_id: bool) -> io::Result<Option<(u64, u64)>
 }
 
 /// The elements between `pos` and `end`, stopping before the first one with id `stop`.
-fn children(inp: &mut Input, mut pos: u64, end: u64, stop: u32) -> io::Result<Vec<Element>> {
+fn children<R: Source>(inp: &mut Input<R>, mut pos: u64, end: u64, stop: u32) -> io::Result<Vec<Element>> {
     let mut out = Vec::new();
     while out.len() < MAX_ELEMENTS && pos < end {
         let Some((id, id_len)) = vint(inp, pos, true)? else {
@@ -68,7 +68,7 @@ fn children(inp: &mut Input, mut pos: u64, end: u64, stop: u32) -> io::Result<Ve
 }
 
 /// Big-endian unsigned integer or float (4 or 8 bytes) data of an element.
-fn data(inp: &mut Input, e: &Element) -> io::Result<Vec<u8>> {
+fn data<R: Source>(inp: &mut Input<R>, e: &Element) -> io::Result<Vec<u8>> {
     inp.read_at(e.start, usize::try_from(e.end - e.start).unwrap_or(8).min(8))
 }
 
@@ -84,7 +84,7 @@ fn float(b: &[u8]) -> Option<f64> {
     }
 }
 
-pub(super) fn probe(inp: &mut Input, ext: &str) -> io::Result<Option<MediaInfo>> {
+pub(super) fn probe<R: Source>(inp: &mut Input<R>, ext: &str) -> io::Result<Option<MediaInfo>> {
     let top = children(inp, 0, inp.len(), 0)?;
     let (mut duration, mut video, mut audio) = (None, None, false);
     if let Some(segment) = top.iter().find(|e| e.id == SEGMENT) {
@@ -107,7 +107,7 @@ pub(super) fn probe(inp: &mut Input, ext: &str) -> io::Result<Option<MediaInfo>>
 }
 
 /// Segment duration in seconds: Duration (in TimecodeScale units) × TimecodeScale ns.
-fn info_duration(inp: &mut Input, info: &Element) -> io::Result<Option<f64>> {
+fn info_duration<R: Source>(inp: &mut Input<R>, info: &Element) -> io::Result<Option<f64>> {
     let (mut scale, mut duration) = (1_000_000u64, None);
     for e in children(inp, info.start, info.end, 0)? {
         match e.id {
@@ -120,7 +120,7 @@ fn info_duration(inp: &mut Input, info: &Element) -> io::Result<Option<f64>> {
 }
 
 /// The first video track's pixel size (if any) and whether an audio track exists.
-fn tracks(inp: &mut Input, tracks: &Element) -> io::Result<(Option<(u64, u64)>, bool)> {
+fn tracks<R: Source>(inp: &mut Input<R>, tracks: &Element) -> io::Result<(Option<(u64, u64)>, bool)> {
     let (mut video, mut audio) = (None, false);
     for entry in children(inp, tracks.start, tracks.end, 0)?.iter().filter(|e| e.id == TRACK_ENTRY) {
         let (mut kind, mut size) = (0, (0, 0));
@@ -140,7 +140,7 @@ fn tracks(inp: &mut Input, tracks: &Element) -> io::Result<(Option<(u64, u64)>, 
     Ok((video, audio))
 }
 
-fn video_size(inp: &mut Input, video: &Element) -> io::Result<(u64, u64)> {
+fn video_size<R: Source>(inp: &mut Input<R>, video: &Element) -> io::Result<(u64, u64)> {
     let (mut w, mut h) = (0, 0);
     for e in children(inp, video.start, video.end, 0)? {
         match e.id {

@@ -1,7 +1,7 @@
 //! AVI, FLV and ASF (WMV/WMA): type from the streams the headers announce, size and duration
 //! where the header carries them.
 
-use super::{be32, bytes, find_chunk, iff_chunks, le32, le64, seconds, Chunk, Input, MediaInfo};
+use super::{be32, bytes, find_chunk, iff_chunks, le32, le64, seconds, Chunk, Input, MediaInfo, Source};
 use crate::model::file_type;
 use std::io;
 
@@ -12,7 +12,7 @@ const MAX_OBJECTS: usize = 1024;
 
 /// AVI: `LIST hdrl` / `avih` gives µs per frame, total frames, width and height; the OpenDML
 /// `LIST odml` / `dmlh` total frame count wins for files over 1 GiB.
-pub(super) fn avi(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
+pub(super) fn avi<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>> {
     let top = iff_chunks(inp, 12, inp.len(), false)?;
     let Some(hdrl) = find_list(inp, &top, b"hdrl")? else {
         return Ok(Some(MediaInfo::new(file_type::VIDEO)));
@@ -37,7 +37,7 @@ pub(super) fn avi(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
 }
 
 /// The contents of the first `LIST` chunk of list type `kind`.
-fn find_list(inp: &mut Input, chunks: &[Chunk], kind: &[u8; 4]) -> io::Result<Option<Chunk>> {
+fn find_list<R: Source>(inp: &mut Input<R>, chunks: &[Chunk], kind: &[u8; 4]) -> io::Result<Option<Chunk>> {
     for c in chunks.iter().filter(|c| &c.id == b"LIST") {
         if inp.read_at(c.start, 4)? == kind {
             return Ok(Some(Chunk { start: c.start + 4, ..*c }));
@@ -48,7 +48,7 @@ fn find_list(inp: &mut Input, chunks: &[Chunk], kind: &[u8; 4]) -> io::Result<Op
 
 /// FLV: header flags say audio (4) / video (1); the onMetaData script tag usually carries
 /// duration, width and height as AMF numbers.
-pub(super) fn flv(inp: &mut Input) -> io::Result<Option<MediaInfo>> {
+pub(super) fn flv<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>> {
     let Some(h) = inp.array::<9>(0)? else {
         return Ok(None);
     };
@@ -89,7 +89,7 @@ const ASF_AUDIO_MEDIA: [u8; 16] = *b"\x40\x9E\x69\xF8\x4D\x5B\xCF\x11\xA8\xFD\x0
 
 /// ASF: the header object's stream properties tell video from audio (the extension decides
 /// when they cannot be read); file properties give play duration minus preroll.
-pub(super) fn asf(inp: &mut Input, ext: &str) -> io::Result<Option<MediaInfo>> {
+pub(super) fn asf<R: Source>(inp: &mut Input<R>, ext: &str) -> io::Result<Option<MediaInfo>> {
     let head = inp.read_at(0, 30)?;
     let size = le64(&head, 16).map_or(0, |s| usize::try_from(s).unwrap_or(MAX_HEADER));
     let buf = inp.read_at(0, size.min(MAX_HEADER))?;

@@ -1,0 +1,7 @@
+//! Fuzzes the audio probes (WAV, AIFF, FLAC, Ogg, MP3/ADTS) over a whole file (see
+//! `isync::fuzzing::probe`).
+#![no_main]
+
+use isync::fuzzing::{probe, Probe};
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| probe(Probe::Audio, data));
