@@ -27,3 +27,6 @@ pub mod setup;
 pub mod state;
 mod sync;
 mod thumb_cache;
+
+/// For the binary: finishes a deleteCatalog that a crash interrupted (at `serve` and `scan`).
+pub use fs::tree::finish_interrupted_delete;

@@ -55,7 +55,7 @@ fn run(cli: cli::Cli) -> Result<(), String> {
                 config.ffmpeg = ffmpeg;
             }
             let mut conn = open_database(&config)?;
-            fs::tree::finish_interrupted_delete(&conn, &config);
+            isync::finish_interrupted_delete(&conn, &config);
             let created = first_run && first_run::prepare(&mut conn, &config)?;
             if (scan_first || created) && config.app_dir.join(config::SCAN_CONFIG_FILE).exists() {
                 scan::run(&mut conn, &config, &[ScanStep::DefaultConfig])?;
@@ -71,7 +71,7 @@ fn run(cli: cli::Cli) -> Result<(), String> {
             logging::init(None);
             report_ignored_settings(&config);
             let mut conn = open_database(&config)?;
-            fs::tree::finish_interrupted_delete(&conn, &config);
+            isync::finish_interrupted_delete(&conn, &config);
             scan::run(&mut conn, &config, &steps)?;
             scan::check_own_files(&mut conn, &config)
         }
