@@ -153,22 +153,30 @@ fn beyond_the_per_client_cap_a_new_connection_is_answered_503_when_none_is_idle(
 
 #[test]
 fn running_out_of_descriptors_never_stops_the_server() {
-    let mut server = TestServer::start_with_descriptor_limit(64);
-    assert_eq!(server.client().get("/").body, b"hello world");
-    let _flood: Vec<TcpStream> = (0..200).filter_map(|_| TcpStream::connect(&server.addr).ok()).collect();
-    std::thread::sleep(Duration::from_secs(1));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let mut stream = TcpStream::connect(&server.addr).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let _ = stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-        let mut answer = Vec::new();
-        let _ = stream.read_to_end(&mut answer);
-        if answer.ends_with(b"hello world") {
-            break;
+    // Each connection takes two descriptors, so whether the last free one is left over depends
+    // on the limit's parity: the warden must find the connections to close either way.
+    for limit in [64, 65] {
+        let mut server = TestServer::start_with_descriptor_limit(limit);
+        assert_eq!(server.client().get("/").body, b"hello world");
+        // A full accept queue leaves connect waiting for the kernel's SYN retries.
+        let address = server.addr.parse().unwrap();
+        let connect = || TcpStream::connect_timeout(&address, Duration::from_secs(2));
+        let _flood: Vec<TcpStream> = (0..200).filter_map(|_| connect().ok()).collect();
+        std::thread::sleep(Duration::from_secs(1));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(mut stream) = connect() {
+                stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                let _ = stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                let mut answer = Vec::new();
+                let _ = stream.read_to_end(&mut answer);
+                if answer.ends_with(b"hello world") {
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "limit {limit}: no answer for 30 s after running out of descriptors");
+            assert!(server.is_running(), "limit {limit}: the server exited");
         }
-        assert!(Instant::now() < deadline, "no answer for a minute after running out of descriptors");
-        assert!(server.is_running(), "the server exited");
+        assert!(server.is_running());
     }
-    assert!(server.is_running());
 }

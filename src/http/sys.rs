@@ -7,10 +7,14 @@
 //! process's descriptors by its two ends: the port the server listens on and the client's
 //! address name exactly one live TCP connection (tiny_http holds two descriptors of it, a
 //! reader and a writer; either will do). `http::warden` and `http::sendfile` use them. Linux
-//! only (/proc/self/fd), as iSync is.
+//! only (/proc/self/fd), as iSync is. The directory is opened once and rewound for each
+//! listing: a process that has run out of descriptors must still see its connections to close
+//! some of them.
 
+use std::ffi::CStr;
 use std::net::SocketAddr;
 use std::os::fd::RawFd;
+use std::sync::{Mutex, PoisonError};
 
 /// Sets one socket option; false when the kernel refused it.
 pub fn setsockopt<T>(fd: libc::c_int, level: libc::c_int, name: libc::c_int, value: &T) -> bool {
@@ -21,17 +25,20 @@ pub fn setsockopt<T>(fd: libc::c_int, level: libc::c_int, name: libc::c_int, val
 
 /// The descriptor of the TCP connection from `peer` to our `local_port`, if there is one.
 pub fn connection_socket(local_port: u16, peer: SocketAddr) -> Option<RawFd> {
-    descriptors().find(|&fd| is_connection(fd, local_port) && peer_of(fd) == Some(peer))
+    descriptors()?.into_iter().find(|&fd| is_connection(fd, local_port) && peer_of(fd) == Some(peer))
 }
 
 /// Every accepted connection to `local_port`: (descriptor, client address), one descriptor
-/// per connection.
-pub fn connections(local_port: u16) -> Vec<(RawFd, SocketAddr)> {
-    let mut found: Vec<(RawFd, SocketAddr)> =
-        descriptors().filter(|&fd| is_connection(fd, local_port)).filter_map(|fd| Some((fd, peer_of(fd)?))).collect();
+/// per connection; None when the process's descriptors could not be listed.
+pub fn connections(local_port: u16) -> Option<Vec<(RawFd, SocketAddr)>> {
+    let mut found: Vec<(RawFd, SocketAddr)> = descriptors()?
+        .into_iter()
+        .filter(|&fd| is_connection(fd, local_port))
+        .filter_map(|fd| Some((fd, peer_of(fd)?)))
+        .collect();
     found.sort_unstable_by_key(|&(fd, peer)| (peer, fd));
     found.dedup_by_key(|&mut (_, peer)| peer);
-    found
+    Some(found)
 }
 
 /// The client's end of socket `fd` (None when it is not a connected IP socket).
@@ -43,10 +50,49 @@ fn is_connection(fd: RawFd, local_port: u16) -> bool {
     socket_addr(fd, libc::getsockname).is_some_and(|local| local.port() == local_port)
 }
 
-/// The process's open descriptors (a snapshot; any may close at any time).
-fn descriptors() -> impl Iterator<Item = RawFd> {
-    let entries = std::fs::read_dir("/proc/self/fd").into_iter().flatten();
-    entries.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<RawFd>().ok())
+/// /proc/self/fd, open for the life of the process (opening it anew takes a descriptor).
+struct DescriptorDir(*mut libc::DIR);
+
+// SAFETY: the DIR stream is only used with the mutex below held.
+unsafe impl Send for DescriptorDir {}
+
+static DESCRIPTOR_DIR: Mutex<Option<DescriptorDir>> = Mutex::new(None);
+
+/// The process's open descriptors (a snapshot; any may close at any time), or None when they
+/// cannot be listed (the directory could never be opened, or reading it failed).
+fn descriptors() -> Option<Vec<RawFd>> {
+    let mut dir = DESCRIPTOR_DIR.lock().unwrap_or_else(PoisonError::into_inner);
+    if dir.is_none() {
+        // SAFETY: the path is a NUL-terminated string; a null result is handled.
+        let opened = unsafe { libc::opendir(c"/proc/self/fd".as_ptr()) };
+        if opened.is_null() {
+            return None;
+        }
+        *dir = Some(DescriptorDir(opened));
+    }
+    let stream = dir.as_ref()?.0;
+    let mut found = Vec::new();
+    // SAFETY: `stream` is a live DIR, used by one thread at a time (the lock is held); each
+    // entry readdir returns stays valid until the next call, and its name is NUL-terminated.
+    // errno is cleared first because readdir reports both the end and an error with null.
+    unsafe {
+        libc::rewinddir(stream);
+        *libc::__errno_location() = 0;
+        loop {
+            let entry = libc::readdir(stream);
+            if entry.is_null() {
+                break;
+            }
+            let name = CStr::from_ptr((*entry).d_name.as_ptr());
+            if let Some(fd) = name.to_str().ok().and_then(|name| name.parse::<RawFd>().ok()) {
+                found.push(fd);
+            }
+        }
+        if *libc::__errno_location() != 0 {
+            return None;
+        }
+    }
+    Some(found)
 }
 
 /// What the kernel says about the bytes a connection received: how many of them the process

@@ -188,7 +188,13 @@ struct Warden {
 impl Warden {
     fn look(&mut self) {
         let now = Instant::now();
-        let mut live = sys::connections(self.port);
+        let Some(mut live) = sys::connections(self.port) else {
+            // Not seen this time: what is known from the last look still serves to shed.
+            if SHORT_OF_DESCRIPTORS.swap(false, Ordering::AcqRel) {
+                self.shed_idle();
+            }
+            return;
+        };
         let is_live: HashSet<SocketAddr> = live.iter().map(|&(_, peer)| peer).collect();
         self.ended.retain(|peer| is_live.contains(peer));
         live.retain(|&(_, peer)| !listener::is_keeper(peer) && !self.ended.contains(&peer));
