@@ -1,10 +1,13 @@
 //! deleteCatalog killed with SIGKILL at varied moments (issue 12 item 8). A large doomed tree
 //! with rescued catalogs, relocated files and moved-in files is deleted again and again from the
-//! same saved state, and the server is killed after a different delay each time, spread over
-//! how long the whole delete takes on this machine (measured first, so emulated runs spread the
-//! same way). After each restart: every row points at an existing file, every file under the
-//! root has its row, the delete happened wholly or not at all, and `isync scan` adds no rows.
+//! same saved state, and the server is killed after a different delay each time: half timed from
+//! the request, spread over how long the whole delete takes on this machine (measured first), and
+//! half from the moment its journal appears, spread over the journal's life, so that kills land
+//! during the moves even where a restarted, emulated server begins the delete late. After each
+//! restart: every row points at an existing file, every file under the root has its row, the
+//! delete happened wholly or not at all, and `isync scan` adds no rows.
 
+use crate::common::http::read_response;
 use crate::common::{run_isync, scan_config, Client, TestServer};
 use rusqlite::Connection;
 use std::collections::BTreeSet;
@@ -16,7 +19,7 @@ use std::time::{Duration, Instant};
 /// `m/A/s0..s9/t0..t1`, 100 files in each leaf: 2,000 files in the doomed tree, plus 100 in `m/keep`.
 const BRANCHES: usize = 10;
 const FILES_PER_LEAF: usize = 100;
-/// Kills spread over the delete's duration, and how many must land while it runs.
+/// How many kills at least, at most, and how many must land while the delete runs.
 const KILLS: usize = 12;
 const MAX_KILLS: usize = 30;
 const KILLS_DURING_THE_DELETE: usize = 4;
@@ -33,11 +36,15 @@ fn a_delete_killed_at_any_moment_leaves_every_row_on_a_real_file_and_a_rescan_ad
     let rows_before = row_count(&app_dir);
     let doomed = catalog_id(&app_dir, "m/A");
 
-    // A delete that runs to its end: how long it takes, and what it leaves.
-    let mut client = logged_in(&server);
+    // A delete that runs to its end: how long it takes, how long its journal lives, what it leaves.
+    let client = logged_in(&server);
     let started = Instant::now();
-    assert_eq!(client.post_form("/deleteCatalog.icc", &format!("ids={doomed}")).data(), "OK");
+    let mut request = send_delete(&client, doomed);
+    let journal_life = watch_journal(&app_dir, &request);
+    let answer = read_response(&mut request, "POST").unwrap().expect("an answer");
+    assert_eq!(answer.data(), "OK");
     let whole = started.elapsed();
+    let journal_life = journal_life.unwrap_or(whole);
     let rows_after = row_count(&app_dir);
     assert!(rows_after < rows_before - 1_000, "{rows_before} → {rows_after}");
     check_consistent(&app_dir);
@@ -48,19 +55,25 @@ fn a_delete_killed_at_any_moment_leaves_every_row_on_a_real_file_and_a_rescan_ad
         if trial >= KILLS && during >= KILLS_DURING_THE_DELETE {
             break;
         }
-        // Each further round of KILLS spreads the kills wider: a server just restarted (under an
-        // emulator, whose code cache starts cold) begins the delete later than the timed run did.
-        let spread = 1.0 + (trial / KILLS) as f64;
-        let delay = whole.mul_f64(spread * (trial % KILLS) as f64 / (KILLS - 2) as f64)
-            + Duration::from_micros(trial as u64 * 397);
         stop(&mut server);
         restore(&saved_dir, &app_dir);
         server = server.restart();
         let client = logged_in(&server);
-        let mut request = send_delete(&client, doomed);
-        std::thread::sleep(delay);
+        let request = send_delete(&client, doomed);
+        // Even trials are timed from the request, spread over the whole delete and past it (the
+        // moments before the journal and after the commit); odd ones from the journal's
+        // appearance, spread over its life (a restarted server, under an emulator whose code
+        // cache starts cold, may begin the delete much later than the timed run did).
+        let step = (trial / 2 % (KILLS / 2)) as f64 / (KILLS / 2 - 1) as f64;
+        let (anchor, delay) = if trial % 2 == 0 {
+            ("the request", whole.mul_f64(1.2 * step))
+        } else {
+            wait_for_journal(&app_dir);
+            ("the journal", journal_life.mul_f64(0.9 * step))
+        };
+        std::thread::sleep(delay + Duration::from_micros(trial as u64 * 397));
         stop(&mut server);
-        let _ = request.flush();
+        drop(request);
         let journal_left = app_dir.join("deleteCatalog.journal").exists();
         let moved = !app_dir.join("m/A").exists() || app_dir.join("m/s8").exists();
         let caught = journal_left || (moved && row_count(&app_dir) == rows_before);
@@ -69,7 +82,7 @@ fn a_delete_killed_at_any_moment_leaves_every_row_on_a_real_file_and_a_rescan_ad
         let rows = row_count(&app_dir);
         let outcome = if rows == rows_before { "undone" } else { "finished" };
         eprintln!(
-            "trial {trial}: killed after {delay:?} of {whole:?}, {} → {outcome}",
+            "trial {trial}: killed {delay:?} after {anchor} (delete {whole:?}, journal {journal_life:?}), {} → {outcome}",
             ["before or after it", "during it"][usize::from(caught)]
         );
         assert!(rows == rows_before || rows == rows_after, "trial {trial} ({delay:?}): {rows} rows");
@@ -84,6 +97,37 @@ fn a_delete_killed_at_any_moment_leaves_every_row_on_a_real_file_and_a_rescan_ad
         during >= KILLS_DURING_THE_DELETE,
         "only {during} of the kills landed while the delete was running (it takes {whole:?} here)"
     );
+}
+
+/// How long the journal of the delete just sent on `request` lives: None when it came and went
+/// between two looks, or the answer came first.
+fn watch_journal(app_dir: &Path, request: &TcpStream) -> Option<Duration> {
+    let journal = app_dir.join("deleteCatalog.journal");
+    let answered = || {
+        request.set_nonblocking(true).unwrap();
+        let ready = !matches!(request.peek(&mut [0]), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
+        request.set_nonblocking(false).unwrap();
+        ready
+    };
+    let mut appeared = None;
+    loop {
+        match (appeared, journal.exists()) {
+            (None, true) => appeared = Some(Instant::now()),
+            (Some(since), false) => return Some(since.elapsed()),
+            (None, false) if answered() => return None,
+            _ => {}
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+/// Waits (at most a minute) until the delete has written its journal.
+fn wait_for_journal(app_dir: &Path) {
+    let journal = app_dir.join("deleteCatalog.journal");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !journal.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_micros(200));
+    }
 }
 
 /// The library, scanned, with the logical moves updateCatalog and updateFile make (written
