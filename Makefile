@@ -35,8 +35,10 @@ run: release
 # ---------------------------------------------------------------- tests
 # Debian packages the tests need: ffmpeg (video fixtures and thumbnails), qemu-user-static
 # (runs the ARM binaries), shellcheck (checks the init scripts), file (checks static
-# linking), systemd (systemd-analyze verifies the unit written by `isync install`).
-TEST_PACKAGES := ffmpeg qemu-user-static shellcheck file systemd
+# linking), systemd (systemd-analyze verifies the unit written by `isync install`), chromium
+# and chromium-driver (the web gallery's browser tests drive headless Chromium through
+# WebDriver).
+TEST_PACKAGES := ffmpeg qemu-user-static shellcheck file systemd chromium chromium-driver
 
 test-deps:
 	@$(call apt_install,$(TEST_PACKAGES))

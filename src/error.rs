@@ -19,6 +19,9 @@ pub enum ApiError {
     BadLogin,
     /// -10001: not logged in, or the session expired.
     NotLoggedIn,
+    /// -10002 with HTTP 403: a request that changes something came from another site's page
+    /// (its `Origin` or `Sec-Fetch-Site` says so); the old client sends neither header.
+    CrossSite,
     /// -10003: a parameter is missing or invalid (also several "not found" cases).
     InvalidParameter,
     /// -10004: the resource was not found (or is not visible).
@@ -56,6 +59,7 @@ impl ApiError {
             ApiError::DeleteFailed => -103,
             ApiError::BadLogin => -10000,
             ApiError::NotLoggedIn => -10001,
+            ApiError::CrossSite => -10002,
             ApiError::InvalidParameter => -10003,
             ApiError::NotFound => -10004,
             ApiError::UnsupportedType => -10005,
@@ -74,6 +78,7 @@ impl ApiError {
             ApiError::DeleteFailed => "Delete operation failed",
             ApiError::BadLogin => "Incorrect user name or password",
             ApiError::NotLoggedIn => "You must log in to access this content",
+            ApiError::CrossSite => "No access permission",
             ApiError::InvalidParameter => "Invalid parameter",
             ApiError::NotFound => "The specified resource was not found",
             ApiError::UnsupportedType => "This operation is not supported for this file type",
@@ -89,6 +94,7 @@ impl ApiError {
     pub fn status(self, surface: Surface) -> u16 {
         match (surface, self) {
             (_, ApiError::Internal) => 500,
+            (_, ApiError::CrossSite) => 403,
             (Surface::Download, ApiError::NotLoggedIn) => 403,
             (Surface::Download, ApiError::InvalidParameter) => 416,
             (Surface::Download, ApiError::NotFound) => 404,

@@ -27,6 +27,7 @@ pub mod setup;
 pub mod state;
 mod sync;
 mod thumb_cache;
+mod web;
 
 /// For the binary: finishes a deleteCatalog that a crash interrupted (at `serve` and `scan`).
 pub use fs::tree::finish_interrupted_delete;

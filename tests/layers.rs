@@ -9,7 +9,7 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &["main", "cli", "lib", "fuzzing"],
     &["setup"],
-    &["api"],
+    &["api", "web"],
     &["state"],
     &["scan"],
     &["fs"],

@@ -5,6 +5,7 @@ mod common;
 
 mod account;
 mod broken_settings;
+mod browser;
 mod catalogs;
 mod cli;
 mod connections;

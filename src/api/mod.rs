@@ -9,7 +9,7 @@ pub mod envelope;
 pub mod json;
 mod resolve;
 mod router;
-mod views;
+pub(crate) mod views;
 
 mod account;
 mod catalogs;

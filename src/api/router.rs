@@ -1,6 +1,8 @@
-//! THE endpoint table (protocol §1.2), in the protocol's order: path → allowed methods, the
-//! error surface (which HTTP statuses failures get) and the handler. Unknown paths get 404,
-//! known paths with another method 405 with `Allow`; HEAD is answered like GET without a body.
+//! THE endpoint table (protocol §1.2), in the protocol's order, then the web gallery's own
+//! paths under `/web/`: path → allowed methods, the error surface (which HTTP statuses failures
+//! get) and the handler. Unknown paths get 404, known paths with another method 405 with
+//! `Allow`; HEAD is answered like GET without a body. A request that changes state and comes
+//! from another site's page is refused before its handler (`web::origin`).
 
 use super::context::Ctx;
 use super::envelope;
@@ -8,6 +10,7 @@ use super::{account, catalogs, downloads, files, thumbnails, uploads};
 use crate::error::{ApiError, Surface};
 use crate::http::Reply;
 use crate::http::Request;
+use crate::web;
 use tiny_http::Method;
 
 type Handler = fn(&mut Ctx, &mut Request) -> Result<Reply, ApiError>;
@@ -53,6 +56,13 @@ fn lookup(path: &str) -> Option<Endpoint> {
         "/uploadFile.icc" => endpoint(Post, uploads::upload_file),
         "/deleteFiles.icc" => endpoint(Post, files::delete),
         "/updateFile.icc" => endpoint(Post, files::update),
+        // The web gallery (README: "The web gallery's endpoints").
+        "/web/files.json" => endpoint(Get, web::endpoints::files),
+        "/web/months.json" => endpoint(Get, web::endpoints::months),
+        "/web/covers.json" => endpoint(Get, web::endpoints::covers),
+        "/web/trail.json" => endpoint(Get, web::endpoints::trail),
+        "/web/shared.json" => endpoint(Get, web::endpoints::shared),
+        p if p.starts_with(web::PREFIX) => endpoint(Get, web::asset_or_page),
         _ => return None,
     })
 }
@@ -80,6 +90,15 @@ impl Verbs {
     }
 }
 
+/// True for requests that change state, which must not come from another site: every method
+/// but GET, HEAD and OPTIONS, and the two GET endpoints that make something, a session
+/// (`login.icc`) or a share key (`shareFileUrl.icc`).
+fn changes_state(method: &Method, path: &str) -> bool {
+    !matches!(method, Method::Get | Method::Head | Method::Options)
+        || path == "/login.icc"
+        || path == "/shareFileUrl.icc"
+}
+
 /// True for the endpoints whose bodies are streamed to disk rather than read as parameters.
 pub fn streams_body(path: &str) -> bool {
     path == "/uploadFile.icc"
@@ -100,6 +119,14 @@ pub fn route(ctx: &mut Ctx, request: &mut Request) -> Reply {
             content_type: "text/plain; charset=utf-8",
             allow,
         };
+    }
+    // §4.1's extension: a browser navigating to `/` gets the gallery.
+    if request.path() == "/" && *request.method() != Method::Post && web::wants_page(request) {
+        return web::page(request);
+    }
+    if changes_state(request.method(), request.path()) && web::origin::is_cross_site(request) {
+        log::warn!("refused a cross-site {} {}", request.method(), request.path());
+        return envelope::error(crate::error::ApiError::CrossSite, endpoint.surface);
     }
     (endpoint.handler)(ctx, request).unwrap_or_else(|error| envelope::error(error, endpoint.surface))
 }
@@ -122,5 +149,15 @@ mod tests {
         assert!(lookup("/Login.icc").is_none());
         assert!(lookup("/login.icc/").is_none());
         assert!(lookup("/login.icc").is_some());
+    }
+
+    #[test]
+    fn only_reads_are_free_of_the_cross_site_check() {
+        assert!(!changes_state(&Method::Get, "/files.icc"));
+        assert!(!changes_state(&Method::Head, "/downFile.icc"));
+        assert!(changes_state(&Method::Post, "/files.icc"));
+        assert!(changes_state(&Method::Get, "/login.icc"));
+        assert!(changes_state(&Method::Get, "/shareFileUrl.icc"));
+        assert!(changes_state(&Method::Put, "/x"));
     }
 }

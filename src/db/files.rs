@@ -119,6 +119,8 @@ pub enum Order {
     Size(bool),
     Duration(bool),
     Dimensions(bool),
+    /// By display name, ignoring ASCII case (the web gallery's; files.icc has no such sort).
+    Name(bool),
 }
 
 impl Order {
@@ -149,6 +151,8 @@ impl Order {
             Order::Duration(false) => "duration DESC, -id DESC",
             Order::Dimensions(true) => "width, height, id",
             Order::Dimensions(false) => "width DESC, height DESC, -id DESC",
+            Order::Name(true) => "coalesce(name, fileName) COLLATE NOCASE, id",
+            Order::Name(false) => "coalesce(name, fileName) COLLATE NOCASE DESC, id",
         }
     }
 }
@@ -223,7 +227,7 @@ pub fn list<T>(
 }
 
 /// The WHERE clause of a listing and the values it binds.
-fn listing_filter(listing: &Listing) -> (String, Vec<i64>) {
+pub(super) fn listing_filter(listing: &Listing) -> (String, Vec<i64>) {
     let mut filter = format!("rootCatalogId IN ({}) AND {LISTED}", placeholders(listing.roots.len()));
     let mut values: Vec<i64> = listing.roots.clone();
     for (column, list) in [("catalogId", &listing.catalog_ids), ("type", &listing.types)] {

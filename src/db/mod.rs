@@ -6,6 +6,7 @@
 pub mod catalogs;
 pub mod edits;
 pub mod files;
+pub mod gallery;
 pub mod migrate;
 pub mod uploads;
 pub mod users;

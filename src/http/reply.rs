@@ -134,8 +134,24 @@ impl FileStream {
 }
 
 pub enum Reply {
-    Json { status: u16, body: String, headers: Vec<(&'static str, String)> },
-    Text { status: u16, body: &'static str, content_type: &'static str, allow: Option<&'static str> },
+    Json {
+        status: u16,
+        body: String,
+        headers: Vec<(&'static str, String)>,
+    },
+    /// A body of any type from memory (the web gallery's page and assets).
+    Bytes {
+        status: u16,
+        body: Vec<u8>,
+        content_type: &'static str,
+        headers: Vec<(&'static str, String)>,
+    },
+    Text {
+        status: u16,
+        body: &'static str,
+        content_type: &'static str,
+        allow: Option<&'static str>,
+    },
     File(FileReply),
 }
 
@@ -154,7 +170,7 @@ impl Reply {
     }
 
     pub fn with_header(mut self, name: &'static str, value: String) -> Reply {
-        if let Reply::Json { headers, .. } = &mut self {
+        if let Reply::Json { headers, .. } | Reply::Bytes { headers, .. } = &mut self {
             headers.push((name, value));
         }
         self
@@ -178,7 +194,7 @@ impl Reply {
     /// The HTTP status this reply will be sent with (for the access log).
     pub fn status(&self) -> u16 {
         match self {
-            Reply::Json { status, .. } | Reply::Text { status, .. } => *status,
+            Reply::Json { status, .. } | Reply::Bytes { status, .. } | Reply::Text { status, .. } => *status,
             Reply::File(f) => match f.window {
                 Window::Whole => 200,
                 Window::Part { .. } => 206,
@@ -191,6 +207,13 @@ impl Reply {
         match self {
             Reply::Json { status, body, headers } => {
                 let mut response = bytes_response(status, body.into_bytes(), "application/json");
+                for (name, value) in headers {
+                    response.add_header(header(name, &value));
+                }
+                Response::Bytes(response)
+            }
+            Reply::Bytes { status, body, content_type, headers } => {
+                let mut response = bytes_response(status, body, content_type);
                 for (name, value) in headers {
                     response.add_header(header(name, &value));
                 }

@@ -1,13 +1,15 @@
 //! The test harness: starts the real `isync` binary (or $ISYNC_BIN, optionally through
 //! $ISYNC_RUNNER such as qemu-aarch64-static) on 127.0.0.1:0 with its own temporary app dir,
 //! reads the bound address from its first stdout line, and talks plain HTTP/1.1 to it with a tiny
-//! client that can also send malformed and hostile requests.
+//! client that can also send malformed and hostile requests. [`browser`] drives a headless
+//! Chromium through WebDriver for the web gallery's tests.
 //!
 //! A test that cannot run here, or one check it cannot make, says so through [`skipped`]: a line
 //! `SKIPPED: <test>: <reason>` on stderr in every run, so a skip never passes for a pass.
 
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod fixtures;
 pub mod http;
 pub mod served;
