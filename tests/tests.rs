@@ -26,6 +26,7 @@ mod scanner;
 mod thumbnails;
 mod upload_resume;
 mod uploads;
+mod web;
 
 use common::{fixtures, media_dir, scan_config, TestServer};
 use std::path::Path;

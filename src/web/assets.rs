@@ -121,4 +121,24 @@ mod tests {
             }
         }
     }
+
+    /// Issue 13: the whole app, page and every asset, transfers in at most 60 KB gzipped.
+    #[test]
+    fn the_whole_app_is_at_most_60_kb_gzipped() {
+        let total: usize = gzipped(None).len() + (0..ASSETS.len()).map(|i| gzipped(Some(i)).len()).sum::<usize>();
+        assert!(total <= 60_000, "the app is {total} bytes gzipped");
+    }
+
+    /// Nothing is loaded from elsewhere: no URL with a scheme or `//` host in the page, styles
+    /// or scripts but this origin's own (the SVG namespace is a name, not a request).
+    #[test]
+    fn no_asset_names_another_origin() {
+        let bodies = ASSETS.iter().map(|a| (a.name, a.body)).chain([("index.html", page())]);
+        for (name, body) in bodies {
+            let text = std::str::from_utf8(body).unwrap().replace("http://www.w3.org/2000/svg", "");
+            for pattern in ["http://", "https://", "url(//", "src=\"//", "href=\"//"] {
+                assert!(!text.contains(pattern), "{name} names another origin ({pattern})");
+            }
+        }
+    }
 }
