@@ -65,6 +65,7 @@ fn run(cli: cli::Cli) -> Result<(), String> {
             std::fs::create_dir_all(&config.thumb_path)
                 .map_err(|e| format!("cannot create {}: {e}", config.thumb_path.display()))?;
             log::info!("{config}");
+            announce_gallery(listen);
             http::server::run(api::Api::new(state::App::new(config)), listen, workers)
         }
         Command::Scan(steps) => {
@@ -104,4 +105,19 @@ fn app_dir(chosen: Option<PathBuf>) -> Result<PathBuf, String> {
 
 fn open_database(config: &Config) -> Result<rusqlite::Connection, String> {
     db::open_and_prepare(&config.database).map_err(|e| format!("cannot open {}: {e}", config.database.display()))
+}
+
+/// Tells whoever started the server where its web gallery opens (on stderr: stdout's first
+/// line is the `listening on` address programs wait for). A port chosen by the system (0) is
+/// only known from that line.
+fn announce_gallery(listen: std::net::SocketAddr) {
+    let port = listen.port();
+    if port == 0 {
+        return;
+    }
+    if listen.ip().is_unspecified() {
+        eprintln!("isync: open the web gallery at http://localhost:{port}/ (from a phone: http://<this machine's address>:{port}/)");
+    } else {
+        eprintln!("isync: open the web gallery at http://{listen}/");
+    }
 }
