@@ -4,3 +4,4 @@
 
 mod gallery;
 mod harness;
+mod timeline;
