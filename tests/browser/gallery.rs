@@ -75,7 +75,8 @@ fn a_family_member_logs_in_browses_two_folder_levels_and_steps_through_the_viewe
     // Two levels down by the folder cards, each with its breadcrumbs, then back.
     browser.find("a.folder").expect("the sub folder's card").click();
     browser.wait_until(&format!("location.pathname == '/web/c/{sub}'"), WAIT);
-    browser.wait_for("a.folder", WAIT).click();
+    wait_for_tiles(&browser, &file_ids_in(&mut client, sub)); // drawn: the old card is gone
+    browser.find("a.folder").expect("the deeper folder's card").click();
     browser.wait_until(&format!("location.pathname == '/web/c/{deeper}'"), WAIT);
     wait_for_tiles(&browser, &file_ids_in(&mut client, deeper));
     let crumbs =

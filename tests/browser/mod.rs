@@ -5,3 +5,4 @@
 mod gallery;
 mod harness;
 mod timeline;
+mod uploads;

@@ -62,6 +62,16 @@ const sleep = (ms, signal) => new Promise((resolve, reject) => {
   signal?.addEventListener('abort', () => reject(cancelled()), { once: true });
 });
 
+// `call()`, tried again after transient failures (the network, a timeout), backing off.
+async function retried(call, signal) {
+  for (let failures = 0; ;) {
+    try { return await call(); } catch (e) {
+      if (!e.retry || ++failures > RETRIES) throw e;
+      await sleep(Math.min(1000 * 2 ** (failures - 1), 15e3), signal);
+    }
+  }
+}
+
 // POST the file from `offset` on; onSent(bytes of the body sent). Resolves to the data.
 function send(file, id, offset, signal, onSent) {
   return new Promise((resolve, reject) => {
@@ -103,14 +113,14 @@ async function uploadOne(file, cid, signal, report) {
   const record = records()[fingerprint];
   if (record?.sha1 === sha1) { // uploaded partly before (maybe before a reload)
     report('resuming', 0);
-    const entry = await uploading(record.id, signal);
+    const entry = await retried(() => uploading(record.id, signal), signal);
     if (entry) { id = record.id; offset = entry.uploadingOriginSize ?? 0; }
   }
   if (id === undefined) {
     if (record) remember(fingerprint);
     const { type, ext, createTime, width, height, orientation, duration } = meta;
-    ({ id } = await api('/uploadFileInfo.icc', { cid, name: shortName(file.name), size: file.size, type, ext,
-      createTime, width, height, orientation, duration, statusForThumb: 0, statusForScreen: 0 }, signal));
+    ({ id } = await retried(() => api('/uploadFileInfo.icc', { cid, name: shortName(file.name), size: file.size, type,
+      ext, createTime, width, height, orientation, duration, statusForThumb: 0, statusForScreen: 0 }, signal), signal));
     remember(fingerprint, { id, sha1 });
   }
   for (let failures = 0; ;) {

@@ -1,0 +1,144 @@
+//! Uploading from the gallery in Chromium: two files picked at once, the second cut off by a
+//! lost connection (the page is opened through a slow proxy of the test's, which drops every
+//! connection halfway through) and resumed from the offset uploadingInfo reports; both arrive whole (the page checks the SHA-1 the server
+//! returns, and the test compares the stored bytes) and appear in the grid.
+
+use crate::common::browser::{Browser, Screen};
+use crate::common::{fixtures, media_dir, scan_config, TestServer};
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(60);
+/// The big file's size, and the upload rate the browser is held to: about ten seconds.
+const BIG: usize = 3_000_000;
+const BYTES_PER_SECOND: usize = 300_000;
+const CHUNK: usize = 16 * 1024;
+
+#[test]
+fn two_files_upload_and_the_one_cut_off_by_a_lost_connection_resumes_and_arrives_whole() {
+    let server = TestServer::start_with(|dir| {
+        let media = media_dir(dir, "terry");
+        fixtures::jpeg(&media.join("already.jpg"), 32, 32, None);
+        scan_config(dir, &[("terry", "123", &[media.as_path()])]);
+    });
+    let picked = tempfile::tempdir().unwrap();
+    let small = picked.path().join("small.jpg");
+    fixtures::jpeg(&small, 40, 30, None);
+    // A JPEG with noise after its end (decoders stop at the end marker), so it is big.
+    let big = picked.path().join("big.jpg");
+    fixtures::jpeg(&big, 64, 48, None);
+    let mut bytes = std::fs::read(&big).unwrap();
+    let mut state = 0x2545_f491_u32;
+    bytes.extend((0..BIG).map(|_| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state as u8
+    }));
+    std::fs::write(&big, &bytes).unwrap();
+
+    let Some(browser) = Browser::start(Screen::Phone) else { return };
+    let proxy = Proxy::start(&server.addr);
+    browser.goto(&format!("http://{}/", proxy.addr));
+    browser.wait_for("#user", WAIT);
+    browser.type_into("#user", "terry");
+    browser.type_into("#password", "123");
+    browser.press("Enter");
+    browser.wait_for(".tile[data-id]", WAIT);
+    let _ = browser.network_events();
+    browser.find("button[aria-label='Upload']").expect("the Upload button").click();
+    browser.set_file_input("input[type=file]", &[&small, &big]);
+    browser.wait_for(".uploads", WAIT);
+
+    // Halfway through the big file, the connection goes; a few seconds later it is back.
+    let progress = "((rows) => rows.length == 2 && / of /.test(rows[1].querySelector('.note').textContent)
+        && rows[1].querySelector('progress').value > rows[1].querySelector('progress').max * 0.3)
+        (document.querySelectorAll('.uploads li'))";
+    browser.wait_until(progress, WAIT);
+    browser.screenshots("gallery-upload-progress");
+    proxy.cut(Duration::from_secs(3));
+    browser.wait_until("/resuming|lost|timed out/.test(document.querySelector('.uploads')?.textContent)", WAIT);
+    browser.wait_until("/Uploaded 2 files/.test(document.querySelector('.uploads')?.textContent)", WAIT);
+    browser.screenshots("gallery-upload-done");
+
+    // The resumed request started past the beginning.
+    let offsets: Vec<u64> = browser
+        .network_events()
+        .iter()
+        .filter(|event| event["method"] == "Network.requestWillBeSent")
+        .filter_map(|event| event["params"]["request"]["url"].as_str().map(str::to_string))
+        .filter(|url| url.contains("/uploadFile.icc"))
+        .filter_map(|url| url.split("obp=").nth(1)?.split('&').next()?.parse().ok())
+        .collect();
+    assert!(offsets.iter().any(|&obp| obp > 0), "no upload resumed from an offset: {offsets:?}");
+
+    // Both are stored whole and listed; the grid shows them.
+    let mut client = server.client();
+    client.login("terry", "123");
+    for (name, path) in [("small.jpg", &small), ("big.jpg", &big)] {
+        let id = crate::file_id(&mut client, name);
+        let stored = client.get(&format!("/downFile.icc?id={id}"));
+        assert_eq!(stored.status, 200);
+        assert!(stored.body == std::fs::read(path).unwrap(), "{name} arrived damaged ({} bytes)", stored.body.len());
+        browser.wait_for(&format!(".tile[data-id='{id}']"), WAIT);
+    }
+}
+
+/// A TCP proxy to the server that sends what the browser uploads at about BYTES_PER_SECOND,
+/// and can drop every open connection and refuse new ones for a while, as lost Wi-Fi would.
+/// (Dropping connections alone is not enough: Chromium sends a request again by itself when
+/// a kept-alive connection ends before any answer.)
+struct Proxy {
+    addr: String,
+    open: Arc<Mutex<Vec<TcpStream>>>,
+    offline_until: Arc<Mutex<Instant>>,
+}
+
+impl Proxy {
+    fn start(server: &str) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let open = Arc::new(Mutex::new(Vec::new()));
+        let offline_until = Arc::new(Mutex::new(Instant::now()));
+        let (server, kept, offline) = (server.to_string(), open.clone(), offline_until.clone());
+        std::thread::spawn(move || {
+            for browser in listener.incoming().flatten() {
+                if Instant::now() < *offline.lock().unwrap() {
+                    continue; // dropped unanswered
+                }
+                let Ok(upstream) = TcpStream::connect(&server) else { continue };
+                kept.lock().unwrap().extend([browser.try_clone().unwrap(), upstream.try_clone().unwrap()]);
+                let (from_browser, to_browser) = (browser.try_clone().unwrap(), browser);
+                let (to_server, from_server) = (upstream.try_clone().unwrap(), upstream);
+                std::thread::spawn(move || pump(from_browser, to_server, true));
+                std::thread::spawn(move || pump(from_server, to_browser, false));
+            }
+        });
+        Proxy { addr, open, offline_until }
+    }
+
+    /// Drops every connection open now, and refuses new ones for `offline`.
+    fn cut(&self, offline: Duration) {
+        *self.offline_until.lock().unwrap() = Instant::now() + offline;
+        for stream in self.open.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+/// Copies `from` to `to` until either ends; `slow` holds it to BYTES_PER_SECOND.
+fn pump(mut from: TcpStream, mut to: TcpStream, slow: bool) {
+    let mut buffer = vec![0u8; CHUNK];
+    while let Ok(n @ 1..) = from.read(&mut buffer) {
+        if to.write_all(&buffer[..n]).is_err() {
+            break;
+        }
+        if slow {
+            std::thread::sleep(Duration::from_secs_f64(n as f64 / BYTES_PER_SECOND as f64));
+        }
+    }
+    let _ = to.shutdown(Shutdown::Both);
+    let _ = from.shutdown(Shutdown::Both);
+}
