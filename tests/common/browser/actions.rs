@@ -61,8 +61,14 @@ impl Browser {
 
 /// The most requests for URLs containing `url_part` that were in flight at once among `events`
 /// (from [`Browser::network_events`]): `requestWillBeSent` opens a request, `loadingFinished`
-/// or `loadingFailed` with its requestId closes it.
+/// or `loadingFailed` with its requestId closes it. Events are taken in the order of their
+/// timestamps: the log is not always in that order when requests are cancelled quickly.
 pub fn peak_in_flight(events: &[Value], url_part: &str) -> usize {
+    let mut events: Vec<&Value> = events.iter().collect();
+    events.sort_by(|a, b| {
+        let at = |event: &Value| event["params"]["timestamp"].as_f64().unwrap_or(f64::MAX);
+        at(a).total_cmp(&at(b))
+    });
     let (mut open, mut peak) = (HashSet::new(), 0);
     for event in events {
         let id = event["params"]["requestId"].as_str().unwrap_or_default();
