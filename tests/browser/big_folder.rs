@@ -25,11 +25,7 @@ fn ten_thousand_photos_scroll_to_the_end_with_a_bounded_page_and_six_thumbnails_
         scan_config(dir, &[("terry", "123", &[media.as_path()])]);
     });
     let Some(browser) = Browser::start(Screen::Phone) else { return };
-    browser.goto(&format!("http://{}/", server.addr));
-    browser.wait_for("#user", WAIT);
-    browser.type_into("#user", "terry");
-    browser.type_into("#password", "123");
-    browser.press("Enter");
+    super::log_in_at(&browser, &format!("http://{}/", server.addr), "terry", "123");
     // Sorted by name, so the last tile is known.
     browser.wait_for(".tile[data-id]", WAIT);
     let url = browser.url();

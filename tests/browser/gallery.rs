@@ -15,11 +15,7 @@ const WAIT: Duration = Duration::from_secs(30);
 
 /// Logs `user` in through the login page and waits for their first folder's tiles.
 fn log_in(browser: &Browser, server: &TestServer, user: &str, password: &str) {
-    browser.goto(&format!("http://{}/", server.addr));
-    browser.wait_for("#user", WAIT);
-    browser.type_into("#user", user);
-    browser.type_into("#password", password);
-    browser.press("Enter");
+    super::log_in_at(browser, &format!("http://{}/", server.addr), user, password);
     browser.wait_for(".tile[data-id]", WAIT);
 }
 

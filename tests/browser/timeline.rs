@@ -38,11 +38,7 @@ fn the_timeline_groups_photos_by_month_newest_first() {
         scan_config(dir, &[("terry", "123", &[media.as_path()])]);
     });
     let Some(browser) = Browser::start(Screen::Phone) else { return };
-    browser.goto(&format!("http://{}/web/timeline", server.addr));
-    browser.wait_for("#user", WAIT);
-    browser.type_into("#user", "terry");
-    browser.type_into("#password", "123");
-    browser.press("Enter");
+    super::log_in_at(&browser, &format!("http://{}/web/timeline", server.addr), "terry", "123");
     browser.wait_until(
         "location.pathname == '/web/timeline' && document.querySelectorAll('.tile[data-id]').length == 4",
         WAIT,
@@ -78,11 +74,7 @@ fn a_video_plays_and_seeks_from_ranges_the_server_answers_with_206() {
         scan_config(dir, &[("terry", "123", &[media.as_path()])]);
     });
     let Some(browser) = Browser::start(Screen::Desktop) else { return };
-    browser.goto(&format!("http://{}/", server.addr));
-    browser.wait_for("#user", WAIT);
-    browser.type_into("#user", "terry");
-    browser.type_into("#password", "123");
-    browser.press("Enter");
+    super::log_in_at(&browser, &format!("http://{}/", server.addr), "terry", "123");
     browser.wait_for(".tile[data-id]", WAIT).click();
     browser.wait_for(".viewer video", WAIT);
     let _ = browser.network_events(); // from here on

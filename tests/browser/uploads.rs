@@ -41,11 +41,7 @@ fn two_files_upload_and_the_one_cut_off_by_a_lost_connection_resumes_and_arrives
 
     let Some(browser) = Browser::start(Screen::Phone) else { return };
     let proxy = Proxy::start(&server.addr);
-    browser.goto(&format!("http://{}/", proxy.addr));
-    browser.wait_for("#user", WAIT);
-    browser.type_into("#user", "terry");
-    browser.type_into("#password", "123");
-    browser.press("Enter");
+    super::log_in_at(&browser, &format!("http://{}/", proxy.addr), "terry", "123");
     browser.wait_for(".tile[data-id]", WAIT);
     let _ = browser.network_events();
     browser.find("button[aria-label='Upload']").expect("the Upload button").click();
