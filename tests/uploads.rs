@@ -423,7 +423,8 @@ fn expect_100_continue_is_refused_before_the_body_and_granted_to_a_valid_upload(
     stream.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
     let path = format!("/uploadFile.icc?id={id}&cm=sha1");
     stream.write_all(upload::head(&client, &path, upload::body_len(&parts), &expect).as_bytes()).unwrap();
-    assert!(upload::read_head(&mut stream).starts_with("HTTP/1.1 100"));
+    let head = upload::read_head(&mut stream);
+    assert!(head.starts_with("HTTP/1.1 100"), "a valid upload got {head:?} instead of 100 Continue");
     upload::write_body(&mut stream, &parts, None).unwrap();
     let response = upload::read_to_close(stream);
     assert_eq!(response.data()["check"]["origin"], sha1_hex(b"after continue"));
