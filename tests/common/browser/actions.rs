@@ -61,10 +61,21 @@ impl Browser {
 
 /// The most requests for URLs containing `url_part` that were in flight at once among `events`
 /// (from [`Browser::network_events`]): `requestWillBeSent` opens a request, `loadingFinished`
-/// or `loadingFailed` with its requestId closes it. Events are taken in the order of their
-/// timestamps: the log is not always in that order when requests are cancelled quickly.
+/// or `loadingFailed` with its requestId closes it. Requests the page cancelled are left out:
+/// Chromium logs their end when its network process gets to it, often after the page has
+/// already started the next one, so the page's own count is the measure for those. Events are
+/// taken in the order of their timestamps: the log is not always in that order when requests
+/// are cancelled quickly.
 pub fn peak_in_flight(events: &[Value], url_part: &str) -> usize {
-    let mut events: Vec<&Value> = events.iter().collect();
+    let cancelled: HashSet<&str> = events
+        .iter()
+        .filter(|event| event["method"] == "Network.loadingFailed" && event["params"]["canceled"] == true)
+        .filter_map(|event| event["params"]["requestId"].as_str())
+        .collect();
+    let mut events: Vec<&Value> = events
+        .iter()
+        .filter(|event| !event["params"]["requestId"].as_str().is_some_and(|id| cancelled.contains(id)))
+        .collect();
     events.sort_by(|a, b| {
         let at = |event: &Value| event["params"]["timestamp"].as_f64().unwrap_or(f64::MAX);
         at(a).total_cmp(&at(b))
