@@ -15,6 +15,7 @@ pub fn log_in_at(browser: &Browser, url: &str, user: &str, password: &str) {
     browser.press("Enter");
 }
 
+mod bad_input;
 mod big_folder;
 mod gallery;
 mod harness;
