@@ -133,7 +133,12 @@ async function uploadOne(file, cid, signal, report) {
       if (data?.check?.origin !== sha1) throw new Error('The file arrived damaged (checksum mismatch); try again');
       return data.fileInfo;
     } catch (e) {
-      if (!e.retry || ++failures > RETRIES) throw e;
+      // -10003 short of the end may mean the server is still receiving an earlier request for
+      // this file (cut off by a reload or lost Wi-Fi, not yet noticed by it): it serialises
+      // uploads to one id by refusing, and frees the id once that request ends, which may have
+      // completed the file. Looked at again below like a lost connection; at the end, final.
+      const maybeBusy = e.code === -10003 && offset < file.size;
+      if (!(e.retry || maybeBusy) || ++failures > RETRIES) throw e;
       report('resuming', offset);
       await sleep(Math.min(1000 * 2 ** (failures - 1), 15e3), signal);
       try { // not listed any more: complete (answer lost) or deleted; an empty part at the
