@@ -14,7 +14,7 @@ use crate::clock;
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, SeekFrom, Write};
 use std::net::Shutdown;
-use std::os::fd::RawFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::MetadataExt;
 use tiny_http::{Header, StatusCode};
 
@@ -57,7 +57,12 @@ impl Response {
 
     /// Sends the response with `Connection: close` and then ends the writing side of `socket`
     /// (the connection's), before tiny_http can write anything after it.
-    pub fn send_closing(self, request: tiny_http::Request, local_port: u16, socket: RawFd) -> std::io::Result<()> {
+    pub fn send_closing(
+        self,
+        request: tiny_http::Request,
+        local_port: u16,
+        socket: BorrowedFd<'_>,
+    ) -> std::io::Result<()> {
         match self {
             Response::Bytes(r) => {
                 let version = request.http_version().clone();
@@ -80,7 +85,12 @@ impl Response {
 impl FileStream {
     /// Sends the head and the file window; with `closing`, says `Connection: close` and ends the
     /// writing side of that socket (the connection's) before letting go of the writer.
-    fn send(mut self, request: tiny_http::Request, local_port: u16, closing: Option<RawFd>) -> std::io::Result<()> {
+    fn send(
+        mut self,
+        request: tiny_http::Request,
+        local_port: u16,
+        closing: Option<BorrowedFd<'_>>,
+    ) -> std::io::Result<()> {
         let head_only = *request.method() == tiny_http::Method::Head;
         let peer = request.remote_addr().copied();
         if closing.is_some() {
@@ -109,6 +119,7 @@ impl FileStream {
         let socket =
             peer.filter(|_| self.len >= SENDFILE_FROM).and_then(|peer| sys::connection_socket(local_port, peer));
         if let Some(socket) = socket {
+            let socket = socket.as_fd();
             sendfile::cork(socket, true);
             out.flush()?; // the head goes out before the body, which passes the writer by
             let offset = self.file.stream_position()?;

@@ -3,34 +3,33 @@
 //! corked (TCP_CORK) so the head and the pages leave in full segments, as nginx does with
 //! `sendfile on; tcp_nopush on`.
 //!
-//! The connection's socket comes from `sys::connection_socket` (tiny_http does not lend it out);
-//! it is borrowed, never closed, and stays open while the caller holds the connection's writer.
-//! When it is not found, callers copy as before.
+//! The connection's socket comes from `sys::connection_socket` (tiny_http does not lend it out),
+//! a descriptor of the caller's own. When it is not found, callers copy as before.
 
 use super::sys;
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd};
 
 /// At most this much per sendfile call (Linux sends at most about 2 GiB per call anyway).
 const MAX_PER_CALL: u64 = 1 << 30;
 
 /// Holds back partial segments on `socket` while `on` (TCP_CORK), as nginx's tcp_nopush does
 /// around sendfile: the head and the file's pages leave in full segments.
-pub fn cork(socket: RawFd, on: bool) {
+pub fn cork(socket: BorrowedFd<'_>, on: bool) {
     // A refused option only costs a partial segment.
-    let _ = sys::setsockopt(socket, libc::IPPROTO_TCP, libc::TCP_CORK, &libc::c_int::from(on));
+    let _ = sys::setsockopt(socket.as_raw_fd(), libc::IPPROTO_TCP, libc::TCP_CORK, &libc::c_int::from(on));
 }
 
 /// Sends `len` bytes of `file` from `offset` to `socket`, all of them or an error.
-pub fn send(socket: RawFd, file: &File, offset: u64, len: u64) -> io::Result<()> {
+pub fn send(socket: BorrowedFd<'_>, file: &File, offset: u64, len: u64) -> io::Result<()> {
     let mut offset = libc::off_t::try_from(offset).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
     let mut left = len;
     while left > 0 {
         let chunk = left.min(MAX_PER_CALL) as usize;
-        // SAFETY: both descriptors are open for the duration of the call (the caller holds the
-        // connection and the file); the kernel advances `offset` itself.
-        let sent = unsafe { libc::sendfile(socket, file.as_raw_fd(), &mut offset, chunk) };
+        // SAFETY: both descriptors are open for the duration of the call (borrowed); the kernel
+        // advances `offset` itself.
+        let sent = unsafe { libc::sendfile(socket.as_raw_fd(), file.as_raw_fd(), &mut offset, chunk) };
         match sent {
             n if n > 0 => left -= n as u64,
             0 => return Err(io::ErrorKind::UnexpectedEof.into()), // the file shrank under us
@@ -50,6 +49,7 @@ mod tests {
     use super::*;
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
+    use std::os::fd::AsFd;
 
     #[test]
     fn a_file_window_goes_out_on_the_socket_and_a_window_past_the_end_fails() {
@@ -57,7 +57,7 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         let mut client = TcpStream::connect(("127.0.0.1", port)).unwrap();
         let (server_side, _) = listener.accept().unwrap();
-        let socket = server_side.as_raw_fd();
+        let socket = server_side.as_fd();
 
         let mut file = tempfile::tempfile().unwrap();
         file.write_all(&(0..=255u8).cycle().take(300_000).collect::<Vec<_>>()).unwrap();

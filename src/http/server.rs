@@ -20,6 +20,7 @@ use super::{listener, sys};
 use crate::sync::lock;
 use std::io::{ErrorKind, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener};
+use std::os::fd::AsFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -249,6 +250,6 @@ fn send_and_close(
     peer: SocketAddr,
 ) -> std::io::Result<()> {
     let Some(socket) = sys::connection_socket(port, peer) else { return response.send(request, port) };
-    sys::shutdown(socket, Shutdown::Read);
-    response.send_closing(request, port, socket)
+    sys::shutdown(socket.as_fd(), Shutdown::Read);
+    response.send_closing(request, port, socket.as_fd())
 }

@@ -6,14 +6,20 @@
 //! each accepted one (`http::listener`), and the socket of a connection is found among the
 //! process's descriptors by its two ends: the port the server listens on and the client's
 //! address name exactly one live TCP connection (tiny_http holds two descriptors of it, a
-//! reader and a writer; either will do). `http::warden` and `http::sendfile` use them. Linux
-//! only (/proc/self/fd), as iSync is. The directory is opened once and rewound for each
+//! reader and a writer; either will do). `http::warden` and `http::sendfile` use them.
+//!
+//! tiny_http closes each of its descriptors when it is done with that half of the connection,
+//! and the next accepted connection may take the number at once. So a number found is never
+//! acted on as it is: `claim` duplicates it and checks the duplicate, a descriptor of our own
+//! that names the connection until it is dropped.
+//!
+//! Linux only (/proc/self/fd), as iSync is. The directory is opened once and rewound for each
 //! listing: a process that has run out of descriptors must still see its connections to close
 //! some of them.
 
 use std::ffi::CStr;
 use std::net::SocketAddr;
-use std::os::fd::RawFd;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::{Mutex, PoisonError};
 
 /// Sets one socket option; false when the kernel refused it.
@@ -23,9 +29,45 @@ pub fn setsockopt<T>(fd: libc::c_int, level: libc::c_int, name: libc::c_int, val
     unsafe { libc::setsockopt(fd, level, name, (value as *const T).cast(), len) == 0 }
 }
 
-/// The descriptor of the TCP connection from `peer` to our `local_port`, if there is one.
-pub fn connection_socket(local_port: u16, peer: SocketAddr) -> Option<RawFd> {
-    descriptors()?.into_iter().find(|&fd| is_connection(fd, local_port) && peer_of(fd) == Some(peer))
+/// A descriptor of our own for the TCP connection from `peer` to our `local_port`, if there is one.
+pub fn connection_socket(local_port: u16, peer: SocketAddr) -> Option<OwnedFd> {
+    descriptors()?
+        .into_iter()
+        .filter(|&fd| is_connection(fd, local_port) && peer_of(fd) == Some(peer))
+        .find_map(|fd| claim(fd, local_port, peer).ok())
+}
+
+/// Why [`claim`] did not give a descriptor.
+#[derive(Debug, PartialEq)]
+pub enum Unclaimed {
+    /// `fd` is not (or no longer) the connection from that peer.
+    Gone,
+    /// The process has no descriptor left to duplicate it into.
+    NoDescriptor,
+}
+
+/// A duplicate of descriptor `fd`, checked after duplication to be the connection from `peer`
+/// to `local_port`: it names that connection for as long as it is held, whatever tiny_http
+/// closes meanwhile.
+pub fn claim(fd: RawFd, local_port: u16, peer: SocketAddr) -> Result<OwnedFd, Unclaimed> {
+    // SAFETY: F_DUPFD_CLOEXEC on any number either fails or returns a new descriptor we own.
+    let duplicate = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+    if duplicate < 0 {
+        let error = std::io::Error::last_os_error().raw_os_error();
+        return Err(if matches!(error, Some(libc::EMFILE | libc::ENFILE)) {
+            Unclaimed::NoDescriptor
+        } else {
+            Unclaimed::Gone
+        });
+    }
+    // SAFETY: `duplicate` was just returned by fcntl and nothing else owns it.
+    let owned = unsafe { OwnedFd::from_raw_fd(duplicate) };
+    let raw = owned.as_raw_fd();
+    if is_connection(raw, local_port) && peer_of(raw) == Some(peer) {
+        Ok(owned)
+    } else {
+        Err(Unclaimed::Gone)
+    }
 }
 
 /// Every accepted connection to `local_port`: (descriptor, client address), one descriptor
@@ -97,7 +139,8 @@ fn descriptors() -> Option<Vec<RawFd>> {
 
 /// What the kernel says about the bytes a connection received: how many of them the process
 /// has read so far (None where the kernel, or an emulator such as qemu-user, which passes only
-/// an int of TCP_INFO, does not give `tcpi_bytes_received`), and how many wait unread.
+/// an int of TCP_INFO, does not give `tcpi_bytes_received`), and how many wait unread. Only
+/// looks: a number that now names another socket gives that socket's figures.
 pub fn bytes_received(fd: RawFd) -> (Option<u64>, u64) {
     let mut waiting: libc::c_int = 0;
     // SAFETY: FIONREAD writes one int.
@@ -117,22 +160,23 @@ pub fn bytes_received(fd: RawFd) -> (Option<u64>, u64) {
 
 /// Sends `bytes` without waiting (what does not fit in the socket buffer is dropped: used
 /// only for short refusals on a connection that is then shut down).
-pub fn send_now(fd: RawFd, bytes: &[u8]) {
+pub fn send_now(socket: BorrowedFd<'_>, bytes: &[u8]) {
     // SAFETY: `bytes` is valid for its length during the call.
-    let _ = unsafe { libc::send(fd, bytes.as_ptr().cast(), bytes.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
+    let _ = unsafe {
+        libc::send(socket.as_raw_fd(), bytes.as_ptr().cast(), bytes.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL)
+    };
 }
 
-/// Ends one or both directions of socket `fd`; the descriptor stays open for its owner, whose
-/// reads then see the end of the stream and whose writes fail.
-pub fn shutdown(fd: RawFd, how: std::net::Shutdown) {
+/// Ends one or both directions of `socket`; every descriptor of it stays open for its owner,
+/// whose reads then see the end of the stream and whose writes fail.
+pub fn shutdown(socket: BorrowedFd<'_>, how: std::net::Shutdown) {
     let how = match how {
         std::net::Shutdown::Read => libc::SHUT_RD,
         std::net::Shutdown::Write => libc::SHUT_WR,
         std::net::Shutdown::Both => libc::SHUT_RDWR,
     };
-    // SAFETY: a plain syscall on a descriptor number; a closed or reused one only makes it fail
-    // or act on that socket, which callers rule out by checking the peer first.
-    let _ = unsafe { libc::shutdown(fd, how) };
+    // SAFETY: a plain syscall on a borrowed, open descriptor.
+    let _ = unsafe { libc::shutdown(socket.as_raw_fd(), how) };
 }
 
 /// Raises the soft limit on open descriptors to the hard limit (at most `wanted`); returns the
@@ -191,6 +235,7 @@ fn socket_addr(fd: RawFd, name: NameFn) -> Option<SocketAddr> {
 mod tests {
     use super::*;
     use std::net::{TcpListener, TcpStream};
+    use std::os::fd::AsFd;
 
     #[test]
     fn the_socket_of_a_connection_is_found_by_its_two_ends() {
@@ -200,8 +245,35 @@ mod tests {
         let (server_side, peer) = listener.accept().unwrap();
         assert_eq!(peer, client.local_addr().unwrap());
         let socket = connection_socket(port, peer).expect("found");
-        assert_eq!(socket_addr(socket, libc::getpeername), Some(peer));
-        assert_eq!(socket_addr(socket, libc::getsockname), server_side.local_addr().ok());
-        assert_eq!(connection_socket(port, SocketAddr::from(([127, 0, 0, 1], 1))), None, "no connection from port 1");
+        assert_ne!(socket.as_raw_fd(), server_side.as_raw_fd(), "a descriptor of its own");
+        assert_eq!(socket_addr(socket.as_raw_fd(), libc::getpeername), Some(peer));
+        assert_eq!(socket_addr(socket.as_raw_fd(), libc::getsockname), server_side.local_addr().ok());
+        assert!(connection_socket(port, SocketAddr::from(([127, 0, 0, 1], 1))).is_none(), "no connection from port 1");
+    }
+
+    #[test]
+    fn a_claimed_socket_stays_its_connection_after_the_number_is_closed_and_taken_again() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut first = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (first_server_side, first_peer) = listener.accept().unwrap();
+        let number = first_server_side.as_raw_fd();
+        let claimed = claim(number, port, first_peer).expect("claimed");
+        drop(first_server_side);
+        let second = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (second_server_side, second_peer) = listener.accept().unwrap();
+        if second_server_side.as_raw_fd() == number {
+            assert_eq!(claim(number, port, first_peer).unwrap_err(), Unclaimed::Gone, "the number is another's now");
+        }
+        assert_eq!(peer_of(claimed.as_raw_fd()), Some(first_peer));
+        shutdown(claimed.as_fd(), std::net::Shutdown::Write);
+        let mut rest = Vec::new();
+        std::io::Read::read_to_end(&mut first, &mut rest).unwrap();
+        assert!(rest.is_empty(), "the first connection was ended");
+        assert_eq!(peer_of(second_server_side.as_raw_fd()), Some(second_peer));
+        second.set_nonblocking(true).unwrap();
+        let mut byte = [0u8; 1];
+        let untouched = std::io::Read::read(&mut &second, &mut byte).unwrap_err();
+        assert_eq!(untouched.kind(), std::io::ErrorKind::WouldBlock, "the second connection is untouched");
     }
 }

@@ -24,11 +24,12 @@
 //! two looks is not seen, so a head can grow by one TICK of transfer past the limit before it is
 //! cut. Workers report what they do through `delivered` and `Activity`.
 
-use super::{listener, sys};
+use super::listener;
+use super::sys::{self, Unclaimed};
 use crate::sync::lock;
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Shutdown, SocketAddr};
-use std::os::fd::RawFd;
+use std::os::fd::{AsFd, BorrowedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -226,7 +227,7 @@ impl Warden {
         }
         let mut ended = Vec::new();
         for (peer, watched) in &mut self.watched {
-            if let Some(answer) = watched.verdict(now) {
+            if let Some(answer) = watched.verdict(now, self.port, *peer) {
                 ended.push((*peer, answer));
             }
         }
@@ -288,13 +289,12 @@ impl Warden {
     fn end(&mut self, peer: SocketAddr, answer: Option<&[u8]>) {
         let Some(watched) = self.watched.remove(&peer) else { return };
         self.ended.insert(peer);
-        if sys::peer_of(watched.fd) != Some(peer) {
-            return; // closed meanwhile, and the number may be someone else's now
-        }
-        if let Some(answer) = answer {
-            sys::send_now(watched.fd, answer);
-        }
-        sys::shutdown(watched.fd, Shutdown::Both);
+        on_connection(self.port, watched.fd, peer, |socket| {
+            if let Some(answer) = answer {
+                sys::send_now(socket, answer);
+            }
+            sys::shutdown(socket, Shutdown::Both);
+        });
     }
 }
 
@@ -305,12 +305,12 @@ impl Watched {
     }
 
     /// What to do with the connection now: None to leave it, or the answer to close it with.
-    fn verdict(&mut self, now: Instant) -> Verdict {
+    fn verdict(&mut self, now: Instant, port: u16, peer: SocketAddr) -> Verdict {
         let activity = Arc::clone(&self.activity);
         if activity.busy() {
             self.head_baseline = None;
             self.head_since = None;
-            return self.watch_body(&activity, now);
+            return self.watch_body(&activity, now, port, peer);
         }
         self.window = None;
         let answered = activity.answered.load(Ordering::Acquire);
@@ -342,7 +342,7 @@ impl Watched {
     }
 
     /// Ends a body that stalls or trickles while a worker waits for it.
-    fn watch_body(&mut self, activity: &Activity, now: Instant) -> Verdict {
+    fn watch_body(&mut self, activity: &Activity, now: Instant, port: u16, peer: SocketAddr) -> Verdict {
         let bytes = activity.body_bytes.load(Ordering::Acquire);
         if bytes != self.body_bytes {
             self.body_bytes = bytes;
@@ -367,10 +367,25 @@ impl Watched {
         };
         activity.cut.store(true, Ordering::Release);
         log::warn!("{why}: ended it after {bytes} bytes of the connection's bodies");
-        sys::shutdown(self.fd, Shutdown::Read);
+        on_connection(port, self.fd, peer, |socket| sys::shutdown(socket, Shutdown::Read));
         self.window = None;
         self.body_moved = now;
         None
+    }
+}
+
+/// Runs `act` on the connection from `peer` to `port`, whose descriptor was `fd` at the last look,
+/// if that number still names it (tiny_http may have closed it, and a new connection taken it).
+fn on_connection(port: u16, fd: RawFd, peer: SocketAddr, act: impl FnOnce(BorrowedFd<'_>)) {
+    match sys::claim(fd, port, peer) {
+        Ok(socket) => act(socket.as_fd()),
+        // Out of descriptors (the warden is shedding connections): the number is checked just
+        // before it is used instead, which leaves only that instant for it to change hands.
+        Err(Unclaimed::NoDescriptor) if sys::peer_of(fd) == Some(peer) => {
+            // SAFETY: `fd` was checked just now to be the open socket of this connection.
+            act(unsafe { BorrowedFd::borrow_raw(fd) })
+        }
+        Err(_) => {}
     }
 }
 
