@@ -65,10 +65,12 @@ test-static: x86_64 aarch64 armv7
 	done
 
 # ---------------------------------------------------------------- benchmarks
-# Debian packages `make bench` compares against: nginx (downloads and a static file, started by
-# the bench on 127.0.0.1 with its own config) and libvips-tools (vipsthumbnail). The bench
-# (tests/bench/, a cargo [[bench]] with harness = false) installs them itself when run directly.
-BENCH_PACKAGES := nginx libvips-tools
+# Debian packages `make bench` compares against or drives: nginx (downloads and a static file,
+# started by the bench on 127.0.0.1 with its own config), libvips-tools (vipsthumbnail), and
+# chromium with chromium-driver (the gallery rows). The bench (tests/bench/, a cargo [[bench]]
+# with harness = false) installs nginx and libvips-tools itself when run directly; without
+# Chromium its gallery rows say SKIPPED.
+BENCH_PACKAGES := nginx libvips-tools chromium chromium-driver
 
 bench-deps:
 	@$(call apt_install,$(BENCH_PACKAGES))

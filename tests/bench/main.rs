@@ -8,10 +8,15 @@
 //! `cargo test`. Every process it starts sits behind a guard that stops it on drop, every loop is
 //! bounded in count and time, and the temporary directory is removed at the end, also on failure.
 //! A section that fails prints a FAILED row and the exit status is non-zero; the rest still runs.
+//!
+//! The gallery section (gallery.rs) drives a headless Chromium; without Chromium or chromedriver
+//! (`make bench-deps` installs them) its browser rows are SKIPPED. `BENCH_ONLY=gallery` runs that
+//! section alone, without the shared library, nginx or vipsthumbnail, for working on it.
 
 mod api;
 mod downloads;
 mod fixtures;
+mod gallery;
 mod hostile;
 mod http;
 mod load;
@@ -71,6 +76,9 @@ fn main() -> ExitCode {
 /// Runs everything; returns the number of failed sections.
 fn run() -> Result<usize, String> {
     let runs = runs()?;
+    if gallery_only()? {
+        return run_gallery_only(runs);
+    }
     procs::ensure_programs(&[("nginx", "nginx"), ("vipsthumbnail", "libvips-tools")])?;
     let bin = procs::isync_binary()?;
     let load_before = load_average();
@@ -86,8 +94,7 @@ fn run() -> Result<usize, String> {
         Ok(rows) => rows,
         Err(e) => {
             failed += 1;
-            progress(&format!("{name} FAILED: {e}"));
-            vec![Row::new(format!("{name}: FAILED — {}", e.replace('|', "/")), "", &[])]
+            failed_row(name, &e)
         }
     };
 
@@ -112,6 +119,8 @@ fn run() -> Result<usize, String> {
     let bombs = attempt("bombs", hostile::bombs(&b));
     let downloads = attempt("downloads", with_nginx(&nginx).and_then(|n| downloads::bench(&b, &setup, n)));
     drop(nginx);
+    // Last: Chromium takes both cores while it runs.
+    let gallery = attempt("gallery", gallery::bench(&b.bin, &b.work, b.runs));
 
     let memory: Vec<Row> = [idle, after_scan, api_memory, burst_memory].into_iter().flatten().collect();
     let thumbnails: Vec<Row> = thumbnails.into_iter().chain(burst_speed).collect();
@@ -123,12 +132,55 @@ fn run() -> Result<usize, String> {
         ("Downloads (page cache warm)", downloads),
         ("Under attack (500 connections trickling request heads from 50 loopback addresses; decompression bombs)", slow.into_iter().chain(bombs).collect()),
         ("Cold start", cold),
+        (gallery::TITLE, gallery),
     ];
     println!("{}", header(&b, &load_before));
     println!("{}", report::table(&sections));
     progress("done; removing the temporary library");
     drop(temp);
     Ok(failed)
+}
+
+/// The row a failed section leaves in the table, after saying so on stderr.
+fn failed_row(name: &str, e: &str) -> Vec<Row> {
+    progress(&format!("{name} FAILED: {e}"));
+    vec![Row::new(format!("{name}: FAILED — {}", e.replace('|', "/")), "", &[])]
+}
+
+/// `BENCH_ONLY=gallery`: only the gallery section, in a temporary directory of its own, with a
+/// shorter header; returns the number of failed sections (0 or 1).
+fn run_gallery_only(runs: usize) -> Result<usize, String> {
+    let bin = procs::isync_binary()?;
+    let load_before = load_average();
+    let temp = tempfile::Builder::new()
+        .prefix("isync-bench-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    let (rows, failed) = match gallery::bench(&bin, temp.path(), runs) {
+        Ok(rows) => (rows, 0),
+        Err(e) => (failed_row("gallery", &e), 1),
+    };
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "## isync benchmark (BENCH_ONLY=gallery)\n\n{cores} cores; load average {load_before} before, {} after. \
+         Medians of {runs} runs (min–max). isync: {}.\n",
+        load_average(),
+        bin.display()
+    );
+    println!("{}", report::table(&[(gallery::TITLE, rows)]));
+    progress("done; removing the temporary directory");
+    drop(temp);
+    Ok(failed)
+}
+
+/// True when BENCH_ONLY asks for the gallery section alone; unset or empty means everything.
+fn gallery_only() -> Result<bool, String> {
+    match std::env::var("BENCH_ONLY") {
+        Err(_) => Ok(false),
+        Ok(text) if text.is_empty() => Ok(false),
+        Ok(text) if text == "gallery" => Ok(true),
+        Ok(text) => Err(format!("BENCH_ONLY may only be gallery (or unset), not {text:?}")),
+    }
 }
 
 fn with_nginx(nginx: &Result<nginx::Nginx, String>) -> Result<&nginx::Nginx, String> {

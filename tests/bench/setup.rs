@@ -9,7 +9,7 @@ use crate::procs::Server;
 use crate::scan::{files_in_database, run_scan, write_config};
 use crate::{progress, Bench};
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub const USER: &str = "bench";
@@ -36,15 +36,20 @@ impl Setup {
 
     /// Removes every cached thumbnail, so the next thumbnail request is a cold build.
     pub fn clear_thumbnails(&self) -> Result<(), String> {
-        let thumbs = self.app.join("building/thumbs");
-        let Ok(entries) = std::fs::read_dir(&thumbs) else { return Ok(()) };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
-            removed.map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
-        }
-        Ok(())
+        clear_thumbnails(&self.app)
     }
+}
+
+/// Removes every cached thumbnail of the app dir `app` (its building/thumbs stays).
+pub fn clear_thumbnails(app: &Path) -> Result<(), String> {
+    let thumbs = app.join("building/thumbs");
+    let Ok(entries) = std::fs::read_dir(&thumbs) else { return Ok(()) };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        removed.map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Scans the library into a new app dir and looks up the ids.
