@@ -19,5 +19,6 @@ mod bad_input;
 mod big_folder;
 mod gallery;
 mod harness;
+mod keyboard;
 mod timeline;
 mod uploads;

@@ -1,6 +1,7 @@
 //! The timeline and videos in Chromium: photos taken in three months are grouped under three
 //! month headers, newest first, and a video opened in the viewer plays and seeks, which the
-//! server serves as 206 partial content.
+//! server serves as 206 partial content, and plays again from its share link in a browser
+//! without a session.
 
 use crate::common::browser::{Browser, Screen};
 use crate::common::{fixtures, media_dir, scan_config, skipped, TestServer};
@@ -78,10 +79,7 @@ fn a_video_plays_and_seeks_from_ranges_the_server_answers_with_206() {
     browser.wait_for(".tile[data-id]", WAIT).click();
     browser.wait_for(".viewer video", WAIT);
     let _ = browser.network_events(); // from here on
-    let played = "const done = arguments[arguments.length - 1], v = document.querySelector('.viewer video');
-        v.muted = true;
-        v.play().then(() => setTimeout(() => done(v.currentTime), 1500), (e) => done('play failed: ' + e));";
-    let at = browser.exec_async(played, vec![]);
+    let at = browser.exec_async(&plays(".viewer video"), vec![]);
     assert!(at.as_f64().is_some_and(|t| t > 0.2), "the video did not play: {at}");
     let seek = "const done = arguments[arguments.length - 1], v = document.querySelector('.viewer video');
         v.addEventListener('seeked', () => done(v.currentTime), { once: true });
@@ -96,4 +94,27 @@ fn a_video_plays_and_seeks_from_ranges_the_server_answers_with_206() {
             && event["params"]["response"]["status"] == 206
     });
     assert!(partial, "no 206 answer to a downFile range request was seen");
+
+    // Shared from the viewer, it plays for someone without a session, with a download button.
+    browser.find(".viewer button[aria-label='Share']").expect("the viewer's Share").click();
+    let link = browser.wait_for("dialog input[readonly]", WAIT).attr("value").expect("the link");
+    let Some(stranger) = Browser::start(Screen::Phone) else { return };
+    stranger.goto(&link);
+    stranger.wait_for(".shared video", WAIT);
+    let at = stranger.exec_async(&plays(".shared video"), vec![]);
+    assert!(at.as_f64().is_some_and(|t| t > 0.2), "the shared video did not play: {at}");
+    assert!(stranger.find(".shared figcaption").unwrap().text().contains("clip.webm"));
+    let download = stranger.find(".shared a[download]").expect("a download button");
+    assert!(download.attr("href").unwrap().contains("shareFile"), "{:?}", download.attr("href"));
+    assert!(stranger.cookies().is_empty(), "the stranger has no session: {:?}", stranger.cookies());
+    stranger.screenshots("gallery-shared-video");
+}
+
+/// A script that plays the (muted) video `css` for 1.5 s and answers its position, or why not.
+fn plays(css: &str) -> String {
+    format!(
+        "const done = arguments[arguments.length - 1], v = document.querySelector('{css}');
+        v.muted = true;
+        v.play().then(() => setTimeout(() => done(v.currentTime), 1500), (e) => done('play failed: ' + e));"
+    )
 }

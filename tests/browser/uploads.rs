@@ -158,6 +158,10 @@ fn an_upload_the_server_refuses_says_so_and_succeeds_when_retried() {
     let note = browser.exec("return document.querySelector('.uploads li .note').textContent", vec![]);
     browser.screenshots("gallery-upload-refused");
     assert!(note.as_str().is_some_and(|n| n.len() > 10 && !n.contains('{')), "the refusal says {note}");
+    let room = "return [parseFloat(getComputedStyle(document.body).paddingBottom),
+        document.querySelector('.uploads')?.offsetHeight ?? 0]";
+    let (padding, panel) = numbers(&browser.exec(room, vec![]));
+    assert!(panel > 0.0 && padding > panel, "the page leaves {padding} px below it for the {panel} px panel");
 
     std::fs::set_permissions(&media, std::fs::Permissions::from_mode(0o755)).unwrap();
     browser.exec(
@@ -166,6 +170,14 @@ fn an_upload_the_server_refuses_says_so_and_succeeds_when_retried() {
     );
     browser.wait_until("/Uploaded 1 file/.test(document.querySelector('.uploads')?.textContent)", WAIT);
     arrived_whole(&browser, &server, "small.jpg", &small);
+    browser.find(".uploads button[aria-label='Close']").expect("the panel's Close").click();
+    browser.wait_until("!document.querySelector('.uploads')", WAIT);
+    assert_eq!(numbers(&browser.exec(room, vec![])), (0.0, 0.0), "the room below the page goes with the panel");
+}
+
+/// The two numbers of a script's `[a, b]` answer.
+fn numbers(pair: &Value) -> (f64, f64) {
+    (pair[0].as_f64().expect("a number"), pair[1].as_f64().expect("a number"))
 }
 
 /// A TCP proxy to the server that sends what the browser uploads at about BYTES_PER_SECOND,

@@ -114,6 +114,13 @@ export class Grid {
     this.render();
   }
 
+  /// Brings file `index` into view and gives its tile the keyboard focus (back from the viewer,
+  /// so a keyboard user goes on from the file they were looking at).
+  focusIndex(index) {
+    this.scrollToIndex(index);
+    this.el.querySelector(`.tile[data-index="${index}"]`)?.focus({ preventScroll: true });
+  }
+
   /// Content offset → page scroll position (for the timeline's scrubber).
   scrollToOffset(y) { const { top, k } = this.view(); scrollTo(0, top + y / k); }
 

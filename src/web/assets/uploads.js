@@ -40,11 +40,18 @@ async function upload(files, catalogId, done) {
   const rows = files.map((f) => ({ bar: h('progress', { max: f.size || 1, value: 0 }), note: h('span', { class: 'note' }) }));
   const total = h('progress', { max: files.reduce((n, f) => n + f.size, 0) || 1, value: 0 });
   const heading = h('strong', {}, `Uploading ${plural(files.length, 'file')}`);
+  const cancel = button('close', 'Cancel uploads', () => controller.abort());
   const panel = h('section', { class: 'uploads', 'aria-label': 'Uploads' },
-    h('div', { class: 'head' }, heading, button('close', 'Cancel uploads', () => controller.abort())),
+    h('div', { class: 'head' }, heading, cancel),
     total,
     h('ul', {}, files.map((f, i) => h('li', {}, h('span', { class: 'name' }, f.name), rows[i].bar, rows[i].note))));
   document.body.append(panel);
+  // Room below the page while the panel is up, so the last files can be scrolled above it.
+  const room = new ResizeObserver(() => {
+    document.body.style.paddingBottom = `calc(${panel.offsetHeight + 24}px + env(safe-area-inset-bottom))`;
+  });
+  room.observe(panel);
+  const close = () => { room.disconnect(); document.body.style.paddingBottom = ''; panel.remove(); };
   const onProgress = (p) => {
     rows[p.index].bar.value = p.state === 'hashing' ? (p.hashed || 0) : p.sent;
     rows[p.index].note.textContent = p.state === 'hashing' ? 'checking…' : p.state === 'resuming' ? 'resuming…'
@@ -56,7 +63,7 @@ async function upload(files, catalogId, done) {
     results = await uploadFiles(files, catalogId, { onProgress, signal: controller.signal });
   } catch (e) {
     // A lost session: the login page, then back here; picking the files again resumes them.
-    if (e.code === -10001) { panel.remove(); busy = false; expireSession(); return; }
+    if (e.code === -10001) { close(); busy = false; expireSession(); return; }
     results = files.map((file) => ({ file, ok: false, error: e.message }));
   } finally {
     busy = false;
@@ -67,8 +74,10 @@ async function upload(files, catalogId, done) {
     rows[i].note.classList.toggle('error', !r.ok);
   });
   heading.textContent = failed.length ? `${plural(failed.length, 'file')} not uploaded` : `Uploaded ${plural(files.length, 'file')}`;
+  const closer = button('close', 'Close', close);
+  cancel.replaceWith(closer);
   if (failed.length) {
-    panel.querySelector('.head').append(button('upload', 'Retry', () => { panel.remove(); upload(failed.map((r) => r.file), catalogId, done); }, { text: true }));
-  } else setTimeout(() => panel.remove(), 4000);
+    closer.before(button('upload', 'Retry', () => { close(); upload(failed.map((r) => r.file), catalogId, done); }, { text: true }));
+  } else setTimeout(close, 4000);
   if (failed.length < files.length) done?.();
 }

@@ -40,7 +40,7 @@ export async function openViewer(grid, index, changed) {
     removeEventListener('keydown', keys);
     el.remove();
     document.body.classList.remove('viewing');
-    if (deleted) changed(); else grid.scrollToIndex(index);
+    if (deleted) changed(); else grid.focusIndex(index);
   };
   addEventListener('popstate', close);
   const keys = (e) => {
