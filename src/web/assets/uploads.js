@@ -51,7 +51,11 @@ async function upload(files, catalogId, done) {
     document.body.style.paddingBottom = `calc(${panel.offsetHeight + 24}px + env(safe-area-inset-bottom))`;
   });
   room.observe(panel);
-  const close = () => { room.disconnect(); document.body.style.paddingBottom = ''; panel.remove(); };
+  const close = () => {
+    room.disconnect();
+    panel.remove();
+    if (!document.querySelector('.uploads')) document.body.style.paddingBottom = ''; // a newer panel keeps its room
+  };
   const onProgress = (p) => {
     rows[p.index].bar.value = p.state === 'hashing' ? (p.hashed || 0) : p.sent;
     rows[p.index].note.textContent = p.state === 'hashing' ? 'checking…' : p.state === 'resuming' ? 'resuming…'
