@@ -1,6 +1,6 @@
 //! The WebDriver client itself, on a page of its own (a data: URL) and on a page of a tiny
 //! server run by the test, for images and a cookie: typing, clicks, a touch swipe, a mouse drag,
-//! keys, scripts, a file input, screenshots at both screen sizes, the network log and cookies.
+//! a double tap and a two-finger pinch, keys, scripts, a file input, screenshots at both screen sizes, the network log and cookies.
 //! No iSync code runs here; the gallery's own tests live beside this module.
 
 use crate::common::browser::{peak_in_flight, Browser, Screen};
@@ -65,6 +65,28 @@ fn the_harness_clicks_types_swipes_presses_keys_and_saves_screenshots() {
     browser.mouse_drag(to, from, 200);
     let dragged = texts(&browser, "#pointer li");
     assert_eq!(dragged, [format!("pointerdown touch {end}"), format!("pointerup touch {start}")]);
+
+    // A double tap at one point, then two fingers spread apart around the pad's centre.
+    browser.exec("document.getElementById('pointer').replaceChildren()", vec![]);
+    let centre = (x + 150.0, y + 100.0);
+    browser.double_tap(centre);
+    let tapped = texts(&browser, "#pointer li");
+    let (down, up) = (format!("pointerdown touch {}", at(centre)), format!("pointerup touch {}", at(centre)));
+    assert_eq!(tapped, [down.clone(), up.clone(), down, up]);
+    browser.exec("document.getElementById('pointer').replaceChildren()", vec![]);
+    browser.pinch(centre, 40.0, 200.0, 200);
+    let mut pinched = texts(&browser, "#pointer li");
+    pinched.sort();
+    let (near, far) = ((-20.0, 20.0), (-100.0, 100.0));
+    let finger = |kind: &str, dx: f64| format!("{kind} touch {}", at((centre.0 + dx, centre.1)));
+    let mut expected = [
+        finger("pointerdown", near.0),
+        finger("pointerdown", near.1),
+        finger("pointerup", far.0),
+        finger("pointerup", far.1),
+    ];
+    expected.sort();
+    assert_eq!(pinched, expected, "two fingers down close together, up far apart");
 
     // Keys, with the focus on the page itself.
     browser.exec("document.activeElement.blur()", vec![]);

@@ -22,3 +22,4 @@ mod harness;
 mod keyboard;
 mod timeline;
 mod uploads;
+mod viewer;

@@ -1,14 +1,26 @@
 //! What a [`Browser`] does beyond elements and scripts: W3C WebDriver input actions (keys, touch
 //! swipes, mouse drags), each performed and then released, and the network events of
-//! chromedriver's performance log with [`peak_in_flight`] to count concurrent requests. It does
-//! not do multi-touch gestures (no pinch) or key chords.
+//! chromedriver's performance log with [`peak_in_flight`] to count concurrent requests. A pinch
+//! is two touch sources acting in the same ticks; there are no key chords.
 
 use super::Browser;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
-/// How many pointer moves a swipe or drag is made of, so pointer events fire along the way.
+/// How many pointer moves a swipe, drag or pinch is made of, so pointer events fire along the way.
 const STEPS: u32 = 10;
+/// The pause between the two taps of a double tap, in ms.
+const TAP_GAP: u64 = 80;
+
+/// A pointer move to `at` (CSS px in the viewport) taking `duration` ms.
+fn point(at: (f64, f64), duration: u64) -> Value {
+    json!({"type": "pointerMove", "origin": "viewport", "duration": duration, "x": at.0.round() as i64, "y": at.1.round() as i64})
+}
+
+/// A touch input source named `id` with these actions.
+fn touch(id: &str, actions: Vec<Value>) -> Value {
+    json!({"type": "pointer", "id": id, "parameters": {"pointerType": "touch"}, "actions": actions})
+}
 
 impl Browser {
     /// Presses and releases one key: a character, or one of the names in [`key_code`].
@@ -28,12 +40,34 @@ impl Browser {
         self.drag("mouse", from, to, millis);
     }
 
+    /// Two taps of one finger at `at`, TAP_GAP apart (one action sequence, so the gap holds).
+    pub fn double_tap(&self, at: (f64, f64)) {
+        let tap = [json!({"type": "pointerDown", "button": 0}), json!({"type": "pointerUp", "button": 0})];
+        let mut steps = vec![point(at, 0)];
+        steps.extend(tap.clone());
+        steps.push(json!({"type": "pause", "duration": TAP_GAP}));
+        steps.extend(tap);
+        self.perform_all(vec![touch("touch", steps)]);
+    }
+
+    /// Two fingers on a horizontal line through `center`, `from_gap` px apart, moved to `to_gap`
+    /// apart over `millis` (spreading them zooms in, pinching them together zooms out).
+    pub fn pinch(&self, center: (f64, f64), from_gap: f64, to_gap: f64, millis: u64) {
+        let finger = |side: f64| {
+            let at = |gap: f64| (center.0 + side * gap / 2.0, center.1);
+            let mut steps = vec![point(at(from_gap), 0), json!({"type": "pointerDown", "button": 0})];
+            steps.extend((1..=STEPS).map(|i| {
+                point(at(from_gap + (to_gap - from_gap) * f64::from(i) / f64::from(STEPS)), millis / u64::from(STEPS))
+            }));
+            steps.push(json!({"type": "pointerUp", "button": 0}));
+            steps
+        };
+        self.perform_all(vec![touch("finger1", finger(-1.0)), touch("finger2", finger(1.0))]);
+    }
+
     /// Down at `from`, [`STEPS`] moves along the line to `to`, up there.
     fn drag(&self, pointer: &str, from: (f64, f64), to: (f64, f64), millis: u64) {
-        let at = |t: f64, duration: u64| {
-            let (x, y) = (from.0 + (to.0 - from.0) * t, from.1 + (to.1 - from.1) * t);
-            json!({"type": "pointerMove", "origin": "viewport", "duration": duration, "x": x.round() as i64, "y": y.round() as i64})
-        };
+        let at = |t: f64, duration: u64| point((from.0 + (to.0 - from.0) * t, from.1 + (to.1 - from.1) * t), duration);
         let mut steps = vec![at(0.0, 0), json!({"type": "pointerDown", "button": 0})];
         steps.extend((1..=STEPS).map(|i| at(f64::from(i) / f64::from(STEPS), millis / u64::from(STEPS))));
         steps.push(json!({"type": "pointerUp", "button": 0}));
@@ -43,7 +77,12 @@ impl Browser {
 
     /// Performs one input source's actions, then releases everything it left pressed.
     fn perform(&self, source: Value) {
-        self.call("POST", "/actions", Some(json!({ "actions": [source] })));
+        self.perform_all(vec![source]);
+    }
+
+    /// Performs the actions of several input sources, tick by tick together, then releases.
+    fn perform_all(&self, sources: Vec<Value>) {
+        self.call("POST", "/actions", Some(json!({ "actions": sources })));
         self.call("DELETE", "/actions", None);
     }
 
