@@ -17,6 +17,7 @@ pub fn log_in_at(browser: &Browser, url: &str, user: &str, password: &str) {
 
 mod bad_input;
 mod big_folder;
+mod folders;
 mod gallery;
 mod harness;
 mod keyboard;
