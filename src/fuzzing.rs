@@ -266,7 +266,8 @@ fn check(info: io::Result<MediaInfo>, parser: Option<Format>, ext: &str) -> Medi
         && info.width.is_some() == info.height.is_some()
         && dims.into_iter().flatten().all(|d| (1..=i64::from(u32::MAX)).contains(&d))
         && info.orientation.is_none_or(|o| (1..=8).contains(&o))
-        && info.duration.is_none_or(|d| d.is_finite() && d > 0.0);
+        && info.duration.is_none_or(|d| d.is_finite() && d > 0.0)
+        && info.place.is_none_or(|(lat, lon)| lat.abs() <= 90.0 && lon.abs() <= 180.0);
     assert!(valid, "{parser:?} as .{ext}: {info:?}");
     info
 }

@@ -1,7 +1,7 @@
 //! `isync scan`: what gets recorded, what is skipped, users, merging, and adopting a database
 //! built by the original iSyncServer.
 
-use crate::common::{media_dir, run_isync, scan_config, Client, TestServer};
+use crate::common::{fixtures, isync_command, media_dir, run_isync, scan_config, Client, TestServer};
 use rusqlite::Connection;
 use serde_json::Value;
 use std::path::Path;
@@ -207,4 +207,96 @@ fn an_original_database_is_adopted_in_place_keeping_ids_and_hashing_passwords() 
     let stored: String = conn.query_row("SELECT password FROM User WHERE id = 7", [], |r| r.get(0)).unwrap();
     assert_ne!(stored, "123");
     assert!(stored.starts_with("pbkdf2-sha1$"), "{stored}");
+}
+
+/// 2023-05-14 10:15:00 UTC.
+const MAY_14_UTC: i64 = 1_684_059_300;
+
+#[test]
+fn capture_dates_come_from_exif_movies_and_names_and_the_place_is_stored() {
+    let server = TestServer::start_with(|dir| {
+        let media = media_dir(dir, "terry");
+        let plain = media.join("plain.jpg");
+        fixtures::jpeg(&plain, 32, 24, None);
+        let jpeg = std::fs::read(&plain).unwrap();
+        let paris = Some(((48, 51), (2, 21), false));
+        std::fs::write(
+            media.join("zoned.jpg"),
+            fixtures::with_exif_capture(&jpeg, "2023:05:14 12:15:00", Some("+02:00"), paris),
+        )
+        .unwrap();
+        std::fs::write(
+            media.join("unzoned.jpg"),
+            fixtures::with_exif_capture(&jpeg, "2023:05:14 10:15:00", None, None),
+        )
+        .unwrap();
+        std::fs::write(media.join("IMG_20230514_101500.jpg"), &jpeg).unwrap();
+        let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_577_880_000); // 2020-01-01 12:00 UTC
+        let times = std::fs::FileTimes::new().set_accessed(long_ago).set_modified(long_ago);
+        std::fs::File::options().write(true).open(&plain).unwrap().set_times(times).unwrap();
+        if fixtures::have_ffmpeg() {
+            let status = std::process::Command::new("ffmpeg")
+                .args([
+                    "-nostdin",
+                    "-hide_banner",
+                    "-loglevel",
+                    "error",
+                    "-y",
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    "testsrc=size=64x48:rate=10",
+                ])
+                .args([
+                    "-t",
+                    "1",
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-c:v",
+                    "mpeg4",
+                    "-metadata",
+                    "creation_time=2023-05-14T10:15:00Z",
+                ])
+                .arg(media.join("clip.mp4"))
+                .status()
+                .expect("ffmpeg runs");
+            assert!(status.success(), "ffmpeg made no clip.mp4");
+        }
+        let config = serde_json::json!([{"paths": [media], "users": [{"name": "terry", "password": "123"}]}]);
+        std::fs::write(dir.join("scanDiskConfig.json"), config.to_string()).unwrap();
+        // Three hours east of UTC (POSIX TZ), so that a reading without a zone is told from UTC.
+        let scanned = isync_command().env("TZ", "XYZ-3").arg("--app-dir").arg(dir).arg("scan").output().unwrap();
+        assert!(scanned.status.success(), "{}", String::from_utf8_lossy(&scanned.stderr));
+    });
+    let mut client = server.client();
+    client.login("terry", "123");
+    let files = all_files(&mut client);
+    let taken = |name: &str| {
+        files.iter().find(|f| f["name"] == name).unwrap_or_else(|| panic!("no {name}"))["createTime"].as_i64()
+    };
+    let three_hours = 3 * 3600;
+    assert_eq!(taken("zoned.jpg"), Some(MAY_14_UTC), "DateTimeOriginal 12:15 at +02:00");
+    assert_eq!(taken("unzoned.jpg"), Some(MAY_14_UTC - three_hours), "10:15 in the server's zone (UTC+3)");
+    assert_eq!(
+        taken("IMG_20230514_101500.jpg"),
+        Some(MAY_14_UTC - three_hours),
+        "the name's 10:15, in the server's zone"
+    );
+    assert_eq!(taken("plain.jpg"), Some(1_577_880_000), "the file time, as the last resort");
+    if fixtures::have_ffmpeg() {
+        assert_eq!(taken("clip.mp4"), Some(MAY_14_UTC), "the movie header's creation time (UTC)");
+    } else {
+        crate::common::skipped("no ffmpeg to make a movie with a creation time");
+    }
+    let db = Connection::open(server.app_dir().join("dataManager.db")).unwrap();
+    let place = |name: &str| -> (Option<f64>, Option<f64>) {
+        db.query_row("SELECT latitude, longitude FROM Files WHERE fileName = ?1", [name], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap()
+    };
+    let (latitude, longitude) = place("zoned.jpg");
+    assert!(latitude.is_some_and(|l| (l - (48.0 + 51.0 / 60.0)).abs() < 1e-9), "{latitude:?}");
+    assert!(longitude.is_some_and(|l| (l - (2.0 + 21.0 / 60.0)).abs() < 1e-9), "{longitude:?}");
+    assert_eq!(place("unzoned.jpg"), (None, None), "no GPS, no place");
 }

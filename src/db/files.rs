@@ -279,13 +279,15 @@ pub struct ScannedFile<'a> {
     pub width: Option<i64>,
     pub height: Option<i64>,
     pub orientation: Option<i64>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 pub fn insert_scanned(conn: &Connection, f: &ScannedFile) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO Files(rootCatalogId, catalogId, realCatalogId, fileName, ext, createTime, importTime, \
          lastModifyTime, size, type, duration, width, height, statusForThumb, statusForScreen, statusForOrigin, \
-         orientation) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, 0, 0, 0, ?12)",
+         orientation, latitude, longitude) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, 0, 0, 0, ?12, ?13, ?14)",
     )?
     .execute(params![
         f.root_id,
@@ -299,7 +301,9 @@ pub fn insert_scanned(conn: &Connection, f: &ScannedFile) -> rusqlite::Result<i6
         f.duration,
         f.width,
         f.height,
-        f.orientation
+        f.orientation,
+        f.latitude,
+        f.longitude
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -388,6 +392,8 @@ mod tests {
                 width: Some(640),
                 height: Some(480),
                 orientation: None,
+                latitude: None,
+                longitude: None,
             };
             insert_scanned(&conn, &file).unwrap();
         }

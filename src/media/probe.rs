@@ -1,9 +1,10 @@
 //! Native media probing for the scanner: given a file, tell its media type (image, GIF, video,
 //! audio or other) and, where the headers make it cheap, its display-oriented width and height,
-//! its EXIF-style orientation and its duration in seconds — without spawning ffprobe. Detection
+//! its EXIF-style orientation, its duration in seconds, and when and where it was taken —
+//! without spawning ffprobe. Detection
 //! goes by magic bytes; the file-name extension only breaks ties (e.g. Matroska audio vs video)
 //! or enables a wider search (MP3 without an ID3 tag). It deliberately does not decode pixels or
-//! audio, verify checksums, follow EXIF sub-IFDs, read MPEG-TS/PS timing, or walk a file from
+//! audio, verify checksums, follow EXIF sub-IFDs other than the EXIF and GPS ones, read MPEG-TS/PS timing, or walk a file from
 //! end to end (GIF frame delays are the one bounded, streaming exception). Every read is bounded
 //! and every loop is capped, so hostile or truncated files give `file_type::OTHER` or partial
 //! information instead of panics, hangs or large allocations.
@@ -35,6 +36,10 @@ pub struct MediaInfo {
     pub height: Option<i64>,
     pub orientation: Option<i64>,
     pub duration: Option<f64>,
+    /// When the photo or video was taken, in Unix seconds, as the file itself says.
+    pub taken: Option<i64>,
+    /// Where it was taken: (latitude, longitude) in degrees, north and east positive.
+    pub place: Option<(f64, f64)>,
 }
 
 /// Largest single read, whatever a header claims.
@@ -107,8 +112,13 @@ fn parse<R: Source>(format: Format, inp: &mut Input<R>, ext: &str) -> io::Result
 }
 
 impl MediaInfo {
-    fn new(file_type: i64) -> Self {
-        MediaInfo { file_type, width: None, height: None, orientation: None, duration: None }
+    pub(crate) fn new(file_type: i64) -> Self {
+        MediaInfo { file_type, width: None, height: None, orientation: None, duration: None, taken: None, place: None }
+    }
+
+    /// With the orientation, capture time and place of `found`.
+    fn with_exif(self, found: exif::Exif) -> Self {
+        MediaInfo { orientation: found.orientation, taken: found.taken, place: found.place, ..self }
     }
 
     /// A result with a size; a zero or absurd dimension leaves both unknown.

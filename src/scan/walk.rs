@@ -1,5 +1,6 @@
 //! Walking one root path breadth-first into the database (protocol §7.3 steps 2–3, §7.4):
-//! dot-entries are skipped, directory symlinks are never followed, file symlinks are taken only
+//! a new file's `createTime` is its capture time (from its content, else its name, else its
+//! earliest file time) and its place fills `latitude`/`longitude`; dot-entries are skipped, directory symlinks are never followed, file symlinks are taken only
 //! when they resolve inside the same root, and known files are skipped. The server's own files
 //! (`fs::own_files`: the app dir, the thumbnail cache, the log) are never indexed: a root that
 //! is one of them is refused, and one met inside a root is skipped with its subtree. Rows are
@@ -11,6 +12,7 @@ use crate::db::{self, catalogs::Catalog, catalogs::NewCatalog, files::ScannedFil
 use crate::fs::own_files::{self, OwnFiles};
 use crate::fs::paths::earliest_time;
 use crate::logging::shown_path;
+use crate::media::name_date::taken_from_name;
 use crate::media::probe;
 use crate::model::file_type;
 use rusqlite::{Connection, Transaction};
@@ -233,13 +235,7 @@ fn probe_guarded(
         Ok(Ok(info)) => Some(info),
         Ok(Err(e)) => {
             eprintln!("scan: cannot read {}: {e}", shown_path(path));
-            Some(probe::MediaInfo {
-                file_type: file_type::OTHER,
-                width: None,
-                height: None,
-                orientation: None,
-                duration: None,
-            })
+            Some(probe::MediaInfo::new(file_type::OTHER))
         }
         Err(_) => {
             eprintln!("scan: reading {} failed inside the server; the file is skipped", shown_path(path));
@@ -253,19 +249,23 @@ fn insert_file(tx: &Transaction, dir: &Catalog, name: &str, path: &Path) -> rusq
     let size = std::fs::metadata(path).map_or(0, |m| m.len()) as i64;
     let Some(info) = probe_guarded(path, probe::probe) else { return Ok(()) };
     let ext = name.rsplit_once('.').map_or("", |(_, ext)| ext);
+    // When it was taken: as the file says, else as its name says, else its earliest file time.
+    let create_time = info.taken.or_else(|| taken_from_name(name)).unwrap_or_else(|| earliest_time(path));
     let file = ScannedFile {
         root_id: dir.root_id,
         catalog_id: dir.id,
         file_name: name,
         ext,
         size,
-        create_time: earliest_time(path),
+        create_time,
         now: clock::now(),
         file_type: info.file_type,
         duration: info.duration,
         width: info.width,
         height: info.height,
         orientation: info.orientation,
+        latitude: info.place.map(|(latitude, _)| latitude),
+        longitude: info.place.map(|(_, longitude)| longitude),
     };
     db::files::insert_scanned(tx, &file)?;
     Ok(())
@@ -281,8 +281,7 @@ mod tests {
         assert!(probe_guarded(path, |_| panic!("a parser bug")).is_none(), "skipped");
         let other = probe_guarded(path, |_| Err(std::io::ErrorKind::NotFound.into())).expect("kept");
         assert_eq!(other.file_type, file_type::OTHER, "an unreadable file counts as other");
-        let fine =
-            probe::MediaInfo { file_type: 1, width: Some(2), height: Some(3), orientation: None, duration: None };
+        let fine = probe::MediaInfo { width: Some(2), height: Some(3), ..probe::MediaInfo::new(1) };
         assert_eq!(probe_guarded(path, |_| Ok(fine.clone())).map(|i| i.width), Some(Some(2)));
     }
 }

@@ -1,7 +1,8 @@
-//! Still images (JPEG, PNG, WebP, BMP, TIFF) and GIF: sizes from their headers, orientation
-//! from EXIF, GIF duration from the frame delays.
+//! Still images (JPEG, PNG, WebP, BMP, TIFF) and GIF: sizes from their headers; orientation,
+//! capture time and place from EXIF; GIF duration from the frame delays.
 
-use super::{be16, be32, bytes, exif, find_chunk, iff_chunks, le16, le32, Chunk, Input, MediaInfo, Source};
+use super::exif::{self, Exif};
+use super::{be16, be32, bytes, find_chunk, iff_chunks, le16, le32, Chunk, Input, MediaInfo, Source};
 use crate::model::file_type;
 use std::io;
 
@@ -14,12 +15,11 @@ const MAX_GIF_STEPS: u32 = 4 << 20;
 /// Largest EXIF block read (JPEG segments cannot be larger anyway).
 const MAX_EXIF: usize = 1 << 16;
 
-/// JPEG: size from the last SOFn segment before the start of scan, orientation from the first
-/// EXIF APP1 segment;
-/// segments are hopped over by their lengths up to the start of scan.
+/// JPEG: size from the last SOFn segment before the start of scan, EXIF from the first EXIF
+/// APP1 segment; segments are hopped over by their lengths up to the start of scan.
 pub(super) fn jpeg<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>> {
     let mut pos = 2u64;
-    let (mut size, mut orientation) = (None, None);
+    let (mut size, mut found) = (None, None);
     for _ in 0..MAX_MARKERS {
         let Some([ff, marker, hi, lo]) = inp.array::<4>(pos)? else {
             break;
@@ -39,8 +39,8 @@ pub(super) fn jpeg<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo
                 let body = pos + 4;
                 if is_sof(marker) {
                     size = inp.array::<5>(body)?.map(|b| (be16(&b, 3), be16(&b, 1)));
-                } else if marker == 0xE1 && orientation.is_none() {
-                    orientation = app1_orientation(inp, body, len - 2)?;
+                } else if marker == 0xE1 && found.is_none() {
+                    found = app1_exif(inp, body, len - 2)?;
                 }
                 pos = body + len - 2;
             }
@@ -49,16 +49,13 @@ pub(super) fn jpeg<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo
     let Some((Some(w), Some(h))) = size else {
         return Ok(None);
     };
-    let mut info = MediaInfo::sized(file_type::IMAGE, w.into(), h.into());
-    info.orientation = orientation;
-    Ok(Some(info))
+    Ok(Some(MediaInfo::sized(file_type::IMAGE, w.into(), h.into()).with_exif(found.unwrap_or_default())))
 }
 
-/// Orientation from an APP1 segment, if it is an EXIF one ("Exif\0\0" + TIFF block).
-fn app1_orientation<R: Source>(inp: &mut Input<R>, body: u64, len: u64) -> io::Result<Option<i64>> {
+/// The EXIF of an APP1 segment, if it is an EXIF one ("Exif\0\0" + TIFF block).
+fn app1_exif<R: Source>(inp: &mut Input<R>, body: u64, len: u64) -> io::Result<Option<Exif>> {
     let segment = inp.read_at(body, usize::try_from(len).unwrap_or(MAX_EXIF).min(MAX_EXIF))?;
-    let tiff = segment.strip_prefix(b"Exif\0\0");
-    Ok(tiff.and_then(|t| exif::from_block(t).orientation))
+    Ok(segment.strip_prefix(b"Exif\0\0").map(exif::from_block))
 }
 
 /// SOF0–SOF15 except DHT (C4), JPG (C8) and DAC (CC).
@@ -66,7 +63,7 @@ fn is_sof(marker: u8) -> bool {
     (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC)
 }
 
-/// PNG (and APNG): size from IHDR, orientation from an eXIf chunk.
+/// PNG (and APNG): size from IHDR, EXIF from an eXIf chunk.
 pub(super) fn png<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>> {
     let Some(ihdr) = inp.array::<16>(8)? else {
         return Ok(None);
@@ -74,13 +71,11 @@ pub(super) fn png<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>
     let (b"IHDR", Some(w), Some(h)) = (&ihdr[4..8], be32(&ihdr, 8), be32(&ihdr, 12)) else {
         return Ok(None);
     };
-    let mut info = MediaInfo::sized(file_type::IMAGE, w.into(), h.into());
-    info.orientation = png_orientation(inp)?;
-    Ok(Some(info))
+    Ok(Some(MediaInfo::sized(file_type::IMAGE, w.into(), h.into()).with_exif(png_exif(inp)?)))
 }
 
-/// Orientation from an eXIf chunk placed before the image data (where writers put it).
-fn png_orientation<R: Source>(inp: &mut Input<R>) -> io::Result<Option<i64>> {
+/// The EXIF of an eXIf chunk placed before the image data (where writers put it).
+fn png_exif<R: Source>(inp: &mut Input<R>) -> io::Result<Exif> {
     let mut pos = 8u64;
     for _ in 0..MAX_PNG_CHUNKS {
         let Some(h) = inp.array::<8>(pos)? else { break };
@@ -88,13 +83,13 @@ fn png_orientation<R: Source>(inp: &mut Input<R>) -> io::Result<Option<i64>> {
         match &h[4..8] {
             b"eXIf" => {
                 let block = inp.read_at(pos + 8, MAX_EXIF.min(len as usize))?;
-                return Ok(exif::from_block(&block).orientation);
+                return Ok(exif::from_block(&block));
             }
             b"IDAT" | b"IEND" => break,
             _ => pos += 12 + u64::from(len),
         }
     }
-    Ok(None)
+    Ok(Exif::default())
 }
 
 /// GIF: always `file_type::GIF`; size from the logical screen descriptor, duration from the delays.
@@ -198,7 +193,7 @@ fn webp_extended<R: Source>(inp: &mut Input<R>, b: &[u8], chunks: &[Chunk]) -> i
         let len = usize::try_from(c.end - c.start).unwrap_or(MAX_EXIF);
         let block = inp.read_at(c.start, MAX_EXIF.min(len))?;
         let tiff = block.strip_prefix(b"Exif\0\0").unwrap_or(&block);
-        info.orientation = exif::from_block(tiff).orientation;
+        info = info.with_exif(exif::from_block(tiff));
     }
     Ok(Some(info))
 }
@@ -223,13 +218,12 @@ pub(super) fn bmp<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>
     Ok(Some(MediaInfo::sized(file_type::IMAGE, w.into(), ht.into())))
 }
 
-/// TIFF (including TIFF-based raw formats): size and orientation from IFD0.
+/// TIFF (including TIFF-based raw formats): size and orientation from IFD0, capture time and
+/// place from its sub-IFDs.
 pub(super) fn tiff<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInfo>> {
-    let ifd = exif::from_file(inp)?;
-    let (Some(w), Some(h)) = (ifd.width, ifd.height) else {
+    let found = exif::from_file(inp)?;
+    let (Some(w), Some(h)) = (found.width, found.height) else {
         return Ok(None);
     };
-    let mut info = MediaInfo::sized(file_type::IMAGE, w, h);
-    info.orientation = ifd.orientation;
-    Ok(Some(info))
+    Ok(Some(MediaInfo::sized(file_type::IMAGE, w, h).with_exif(found)))
 }

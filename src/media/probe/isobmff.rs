@@ -1,5 +1,7 @@
 //! ISO base media files (MP4, MOV, M4V, M4A, 3GP, HEIF/AVIF): box headers are walked with seeks
-//! along fixed paths (moov/trak/mdia, meta/iprp), so `mdat` is never read.
+//! along fixed paths (moov/trak/mdia, moov/meta, meta/iprp), so `mdat` is never read. A movie's
+//! capture time is Apple's `com.apple.quicktime.creationdate` (local time with its offset) when
+//! present, else the `mvhd` creation time (UTC; 0, as many cameras write, means unknown).
 
 use super::{be16, be32, be64, bytes, Input, MediaInfo, Source};
 use crate::model::file_type;
@@ -9,6 +11,12 @@ use std::io;
 const MAX_BOXES: usize = 1024;
 /// Largest box payload read into memory (`ipma` of big grid images is the largest we need).
 const MAX_PAYLOAD: usize = 1 << 18;
+/// Seconds from 1904-01-01 (the QuickTime epoch) to 1970-01-01.
+const QUICKTIME_EPOCH: u64 = 2_082_844_800;
+/// Creation times outside 1990–2099 (Unix seconds) are not believed.
+const BELIEVED: std::ops::Range<i64> = 631_152_000..4_102_444_800;
+/// The metadata key of the capture time in Apple's QuickTime files.
+const APPLE_CREATION_DATE: &[u8] = b"com.apple.quicktime.creationdate";
 /// Brands that make a file a still image rather than a movie.
 const IMAGE_BRANDS: &[&[u8; 4]] = &[b"heic", b"heix", b"heim", b"heis", b"mif1", b"mif2", b"heif", b"avif"];
 
@@ -109,9 +117,15 @@ struct Track {
 /// `moov`: movie header timing, tracks, and the fragment duration of fragmented files.
 fn movie<R: Source>(inp: &mut Input<R>, moov: Bx) -> io::Result<Option<MediaInfo>> {
     let (mut timing, mut fragments, mut tracks) = (None, None, Vec::new());
+    let (mut created, mut apple_date) = (None, None);
     for b in children(inp, moov.start, moov.end)? {
         match &b.kind {
-            b"mvhd" => timing = media_timing(&payload(inp, &b, 128)?),
+            b"mvhd" => {
+                let header = payload(inp, &b, 128)?;
+                timing = media_timing(&header);
+                created = creation_time(&header);
+            }
+            b"meta" => apple_date = apple_creation_date(inp, b)?,
             b"trak" => tracks.push(track(inp, b)?),
             b"mvex" => fragments = fragment_duration(inp, b)?,
             _ => {}
@@ -138,7 +152,74 @@ fn movie<R: Source>(inp: &mut Input<R>, moov: Bx) -> io::Result<Option<MediaInfo
     });
     let track_duration = video.and_then(|v| v.duration).or_else(|| tracks.iter().find_map(|t| t.duration));
     info.duration = movie_duration.or(track_duration);
+    info.taken = apple_date.or(created);
     Ok(Some(info))
+}
+
+/// The creation time of an `mvhd` payload (versions 0 and 1), in Unix seconds.
+fn creation_time(p: &[u8]) -> Option<i64> {
+    let since_1904 = match p.first()? {
+        1 => be64(p, 4)?,
+        _ => be32(p, 4)?.into(),
+    };
+    let unix = i64::try_from(since_1904.checked_sub(QUICKTIME_EPOCH)?).ok()?;
+    BELIEVED.contains(&unix).then_some(unix)
+}
+
+/// `com.apple.quicktime.creationdate` from a QuickTime `meta` (children `keys` and `ilst`; in
+/// MP4 files `meta` is a full box, with 4 bytes of version and flags first).
+fn apple_creation_date<R: Source>(inp: &mut Input<R>, meta: Bx) -> io::Result<Option<i64>> {
+    let head = inp.read_at(meta.start, 12)?;
+    let start = if head.get(4..8) == Some(&b"hdlr"[..]) { meta.start } else { meta.start.saturating_add(4) };
+    let kids = children(inp, start.min(meta.end), meta.end)?;
+    let (Some(keys), Some(ilst)) = (find(&kids, b"keys").copied(), find(&kids, b"ilst").copied()) else {
+        return Ok(None);
+    };
+    let Some(index) = key_index(&payload(inp, &keys, MAX_PAYLOAD)?, APPLE_CREATION_DATE) else {
+        return Ok(None);
+    };
+    for item in children(inp, ilst.start, ilst.end)? {
+        if u32::from_be_bytes(item.kind) != index {
+            continue;
+        }
+        for data in children(inp, item.start, item.end)?.iter().filter(|d| &d.kind == b"data") {
+            let p = payload(inp, data, 64)?;
+            if be32(&p, 0) == Some(1) {
+                return Ok(std::str::from_utf8(p.get(8..).unwrap_or_default()).ok().and_then(iso_8601));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The 1-based index of `key` in a `keys` payload (version and flags, count, then entries of
+/// size, namespace and name).
+fn key_index(p: &[u8], key: &[u8]) -> Option<u32> {
+    let count = be32(p, 4)?;
+    let mut pos = 8usize;
+    for index in 1..=count.min(1024) {
+        let size = usize::try_from(be32(p, pos)?).ok()?;
+        if size < 8 {
+            return None;
+        }
+        if p.get(pos + 8..pos + size) == Some(key) {
+            return Some(index);
+        }
+        pos = pos.checked_add(size)?;
+    }
+    None
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` followed by `Z`, `±HHMM` or `±HH:MM` (without a zone: the server's).
+fn iso_8601(text: &str) -> Option<i64> {
+    let (reading, zone) = (text.get(..19)?, text.get(19..).unwrap_or("").trim_end_matches('\0'));
+    let reading = super::exif::wall_clock(reading)?;
+    let unix = match zone {
+        "" => reading.local(),
+        "Z" => reading.at_offset(0),
+        offset => reading.at_offset(super::exif::offset_minutes(offset)?),
+    };
+    BELIEVED.contains(&unix).then_some(unix)
 }
 
 /// (timescale, duration) of an `mvhd` or `mdhd` payload, versions 0 and 1; an all-ones

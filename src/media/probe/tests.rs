@@ -3,6 +3,7 @@
 //! audio, video and robustness tests are in `av`.
 
 mod av;
+mod capture;
 mod ffmpeg;
 mod fixtures;
 
