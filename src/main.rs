@@ -58,13 +58,14 @@ fn run(cli: cli::Cli) -> Result<(), String> {
             isync::finish_interrupted_delete(&conn, &config);
             let created = first_run && first_run::prepare(&mut conn, &config)?;
             if (scan_first || created) && config.app_dir.join(config::SCAN_CONFIG_FILE).exists() {
-                scan::run(&mut conn, &config, &[ScanStep::DefaultConfig])?;
+                scan::run(&mut conn, &config, &[ScanStep::DefaultConfig], false)?;
             }
             scan::check_own_files(&mut conn, &config)?;
             drop(conn);
             std::fs::create_dir_all(&config.thumb_path)
                 .map_err(|e| format!("cannot create {}: {e}", config.thumb_path.display()))?;
             log::info!("{config}");
+            scan::sweeper::start(&config)?;
             announce_gallery(listen);
             http::server::run(api::Api::new(state::App::new(config)), listen, workers)
         }
@@ -73,7 +74,7 @@ fn run(cli: cli::Cli) -> Result<(), String> {
             report_ignored_settings(&config);
             let mut conn = open_database(&config)?;
             isync::finish_interrupted_delete(&conn, &config);
-            scan::run(&mut conn, &config, &steps)?;
+            scan::run(&mut conn, &config, &steps, true)?;
             scan::check_own_files(&mut conn, &config)
         }
         Command::Config(settings) => config::tool::apply(&app_dir, &settings)

@@ -68,7 +68,7 @@ fn dot_entries_and_symlinked_directories_are_skipped_and_odd_names_are_data() {
 }
 
 #[test]
-fn rescanning_skips_known_files_and_adds_new_ones_and_p_rescans_one_path() {
+fn rescanning_adds_new_files_refreshes_changed_ones_and_p_rescans_one_path() {
     let dir = tempfile::tempdir().unwrap();
     let media = media_dir(dir.path(), "m");
     std::fs::write(media.join("one.txt"), b"1").unwrap();
@@ -90,7 +90,8 @@ fn rescanning_skips_known_files_and_adds_new_ones_and_p_rescans_one_path() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(rows, [("one.txt".to_string(), 1), ("three.txt".to_string(), 1), ("two.txt".to_string(), 1)]);
+    let changed = ("one.txt".to_string(), b"changed size".len() as i64);
+    assert_eq!(rows, [changed, ("three.txt".to_string(), 1), ("two.txt".to_string(), 1)]);
 }
 
 #[test]

@@ -17,6 +17,7 @@ mod hostile;
 mod install;
 mod keep_alive;
 mod layers;
+mod library;
 mod limits;
 mod log_limits;
 mod media_safety;

@@ -11,9 +11,15 @@ pub const CONFIG_FILE: &str = "appConfigs.json";
 pub const DATABASE_FILE: &str = "dataManager.db";
 pub const SCAN_CONFIG_FILE: &str = "scanDiskConfig.json";
 
-/// The numeric settings with their defaults, in the order the protocol lists them.
-pub const NUMERIC_KEYS: [(&str, i64); 4] =
-    [("shareUrlThreshold", 1000), ("shareUrlTimeout", 1800), ("onlineThreshold", 100), ("onlineTimeout", 3600)];
+/// The numeric settings with their defaults, in the order the protocol lists them, then ours:
+/// `sweepInterval`, the seconds between the server's looks at every root (0 = never).
+pub const NUMERIC_KEYS: [(&str, i64); 5] = [
+    ("shareUrlThreshold", 1000),
+    ("shareUrlTimeout", 1800),
+    ("onlineThreshold", 100),
+    ("onlineTimeout", 3600),
+    ("sweepInterval", 3600),
+];
 /// The path settings with their defaults relative to APPDIR.
 pub const PATH_KEYS: [(&str, &str); 3] =
     [("logFileName", "building/appLog.log"), ("thumbPath", "building/thumbs"), ("defaultUserPath", "building/users")];
@@ -29,6 +35,8 @@ pub struct Config {
     pub share_url_timeout: i64,
     pub online_threshold: i64,
     pub online_timeout: i64,
+    /// Seconds between the server's looks at every root for changes on the disk (0 = never).
+    pub sweep_interval: i64,
     /// The program run to grab video frames (looked up on PATH unless absolute).
     pub ffmpeg: PathBuf,
     /// What `load` ignored or could not use, for `main` to report once logging runs.
@@ -59,6 +67,7 @@ impl Config {
         let mut number = |key: &str| number_setting(&object, key, &mut warnings);
         let (share_url_threshold, share_url_timeout) = (number("shareUrlThreshold"), number("shareUrlTimeout"));
         let (online_threshold, online_timeout) = (number("onlineThreshold"), number("onlineTimeout"));
+        let sweep_interval = number("sweepInterval").max(0);
         Config {
             app_dir: app_dir.to_path_buf(),
             database: app_dir.join(DATABASE_FILE),
@@ -69,6 +78,7 @@ impl Config {
             share_url_timeout,
             online_threshold,
             online_timeout,
+            sweep_interval,
             ffmpeg: PathBuf::from("ffmpeg"),
             warnings,
         }

@@ -4,6 +4,7 @@
 //! parameters. Nothing here knows about HTTP or JSON.
 
 pub mod catalogs;
+pub mod disk;
 pub mod edits;
 pub mod files;
 pub mod gallery;

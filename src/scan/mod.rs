@@ -1,11 +1,13 @@
 //! The scanner (protocol §7): reads the scan configuration (an array of entries with `paths`,
 //! `users` and the merge flag), creates or updates users, registers root paths, walks them into
 //! `Catalog`/`Files` rows, grants access and merges nested roots. `walk` does the directory
-//! walking; this module does the configuration and the users. It never deletes rows of media and
-//! never refreshes files it already knows; `own_rows` is the start-up check that forgets rows of
-//! the server's own files.
+//! walking, which also keeps known rows in step with the disk (changed files probed again,
+//! removed ones dropped at the second look that misses them, offline roots left alone); this
+//! module does the configuration and the users, and `sweep` looks at every known root for the
+//! running server. `own_rows` is the start-up check that forgets rows of the server's own files.
 
 mod own_rows;
+pub mod sweeper;
 mod walk;
 
 use crate::clock;
@@ -17,7 +19,8 @@ use crate::password::hash_password;
 use miniserde::json::{self, Object, Value};
 use rusqlite::Connection;
 use std::path::{Component, Path, PathBuf};
-pub use walk::Progress;
+use std::time::Duration;
+pub use walk::{Look, Progress};
 
 /// One scan instruction, in command-line order.
 #[derive(Debug, PartialEq)]
@@ -30,10 +33,13 @@ pub enum ScanStep {
 
 /// Runs the scan steps in command-line order. A failing entry (database errors included) is
 /// reported and the next entry is processed; an unreadable configuration file, a failing `-p`
-/// path scan or a failing statistics refresh ends the scan with an error.
-pub fn run(conn: &mut Connection, config: &Config, steps: &[ScanStep]) -> Result<Progress, String> {
+/// path scan or a failing statistics refresh ends the scan with an error. `by_operator`: an
+/// explicit `isync scan`, which accepts a root found on another device than before (see
+/// `walk::Look`); `serve --scan` at start-up does not (the disk may not be mounted yet).
+pub fn run(conn: &mut Connection, config: &Config, steps: &[ScanStep], by_operator: bool) -> Result<Progress, String> {
     let mut progress = Progress::new();
     let own = OwnFiles::of(config);
+    let look = Look { own: &own, thumbs: &config.thumb_path, accept_new_device: by_operator, settle: Duration::ZERO };
     for step in steps {
         match step {
             ScanStep::DefaultConfig => {
@@ -41,21 +47,40 @@ pub fn run(conn: &mut Connection, config: &Config, steps: &[ScanStep]) -> Result
                 if !file.exists() && config.app_dir.join("scanConfig.json").exists() {
                     file = config.app_dir.join("scanConfig.json");
                 }
-                run_config_file(conn, &file, &own, &mut progress)?;
+                run_config_file(conn, &file, &look, &mut progress)?;
             }
-            ScanStep::ConfigFile(file) => run_config_file(conn, file, &own, &mut progress)?,
+            ScanStep::ConfigFile(file) => run_config_file(conn, file, &look, &mut progress)?,
             ScanStep::Path(path) => {
                 let path = absolute(path);
                 if !path.is_dir() {
                     eprintln!("scan: {} is not a directory; skipped", shown_path(&path));
                     continue;
                 }
-                walk::scan_root_path(conn, &path, &own, &mut progress).map_err(|e| e.to_string())?;
+                walk::scan_root_path(conn, &path, &look, &mut progress).map_err(|e| e.to_string())?;
             }
         }
     }
     db::refresh_statistics(conn).map_err(|e| e.to_string())?;
     progress.finish();
+    Ok(progress)
+}
+
+/// One of the server's looks at every known root (the roots the scan configurations
+/// registered): what `isync scan` does to them, without the configurations' users and grants,
+/// quietly (a summary goes to the log), and leaving files still being written (modified less
+/// than `settle` ago) for a later look.
+pub fn sweep(conn: &mut Connection, config: &Config, settle: Duration) -> Result<Progress, String> {
+    let mut progress = Progress::new();
+    progress.verbose = false;
+    let own = OwnFiles::of(config);
+    let look = Look { own: &own, thumbs: &config.thumb_path, accept_new_device: false, settle };
+    let roots = db::catalogs::root_paths(conn).map_err(|e| e.to_string())?;
+    for root in roots {
+        walk::scan_root_path(conn, Path::new(&root), &look, &mut progress).map_err(|e| e.to_string())?;
+    }
+    if progress.changed_anything() {
+        db::refresh_statistics(conn).map_err(|e| e.to_string())?;
+    }
     Ok(progress)
 }
 
@@ -66,7 +91,7 @@ pub fn check_own_files(conn: &mut Connection, config: &Config) -> Result<(), Str
         .map_err(|e| format!("cannot check the database for the server's own files: {e}"))
 }
 
-fn run_config_file(conn: &mut Connection, file: &Path, own: &OwnFiles, progress: &mut Progress) -> Result<(), String> {
+fn run_config_file(conn: &mut Connection, file: &Path, look: &Look, progress: &mut Progress) -> Result<(), String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let Ok(Value::Array(entries)) = json::from_str::<Value>(&text) else {
         eprintln!("scan: {}: invalid format (expected a JSON array of entries)", shown_path(file));
@@ -77,7 +102,7 @@ fn run_config_file(conn: &mut Connection, file: &Path, own: &OwnFiles, progress:
             eprintln!("scan: entry {index} of {} is not an object; skipped", shown_path(file));
             continue;
         };
-        if let Err(e) = run_entry(conn, entry, own, progress) {
+        if let Err(e) = run_entry(conn, entry, look, progress) {
             eprintln!("scan: entry {index} of {} failed: {e}", shown_path(file));
         }
     }
@@ -85,7 +110,7 @@ fn run_config_file(conn: &mut Connection, file: &Path, own: &OwnFiles, progress:
 }
 
 /// Protocol §7.3 for one configuration entry.
-fn run_entry(conn: &mut Connection, entry: &Object, own: &OwnFiles, progress: &mut Progress) -> rusqlite::Result<()> {
+fn run_entry(conn: &mut Connection, entry: &Object, look: &Look, progress: &mut Progress) -> rusqlite::Result<()> {
     let users = upsert_users(conn, entry.get("users"))?;
     let mut entry_roots = Vec::new();
     for path in string_array(entry.get("paths")) {
@@ -94,7 +119,7 @@ fn run_entry(conn: &mut Connection, entry: &Object, own: &OwnFiles, progress: &m
             eprintln!("scan: {} is not an existing directory; skipped", shown_path(&path));
             continue;
         }
-        if let Some(root) = walk::scan_root_path(conn, &path, own, progress)? {
+        if let Some(root) = walk::scan_root_path(conn, &path, look, progress)? {
             entry_roots.push(root);
         }
     }

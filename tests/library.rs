@@ -1,0 +1,236 @@
+//! The library follows the disk (issue 14), through the real binary: `isync scan` and the
+//! server's own sweeps remove a file or folder gone from the disk at the second look that misses
+//! it (with its thumbnails), probe a changed file again and drop its thumbnails, backfill the
+//! capture time of rows from before, leave an offline root (renamed away, or empty where it held
+//! files) untouched so that it comes back intact, never touch an upload in progress, and take a
+//! file still being written only once it is complete.
+
+use crate::common::{fixtures, media_dir, run_isync, scan_config, Client, TestServer};
+use rusqlite::Connection;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long a test waits for a sweep to show a change (sweepInterval 1, settle 3 s, two looks).
+const SWEPT: Duration = Duration::from_secs(30);
+
+/// `isync scan` of the app dir's scan configuration; its stderr.
+fn rescan(app_dir: &Path) -> String {
+    let (code, _, stderr) = run_isync(app_dir, &["scan"]);
+    assert_eq!(code, 0, "scan failed: {stderr}");
+    stderr
+}
+
+/// (name, id, width) of every file terry sees, sorted by name.
+fn listed(client: &mut Client) -> Vec<(String, i64, Option<i64>)> {
+    let list = client.get("/files.icc?pageIndex=0&maxPerPage=1000").data()["list"].clone();
+    let mut files: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["name"].as_str().unwrap().to_string(), f["id"].as_i64().unwrap(), f["width"].as_i64()))
+        .collect();
+    files.sort();
+    files
+}
+
+fn names(client: &mut Client) -> Vec<String> {
+    listed(client).into_iter().map(|(name, _, _)| name).collect()
+}
+
+/// The cached level-0 thumbnail files under the app dir's thumbnail cache.
+fn cached_thumbnails(app_dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut dirs = vec![app_dir.join("building/thumbs")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.path().is_dir() {
+                dirs.push(entry.path());
+            } else {
+                found.push(entry.path());
+            }
+        }
+    }
+    found
+}
+
+/// terry's library: a.jpg and b.jpg at the top, trip/c.jpg below (each larger than a level-0
+/// thumbnail, so their thumbnails are cached), scanned.
+fn library(dir: &Path) -> PathBuf {
+    let media = media_dir(dir, "terry");
+    fixtures::jpeg(&media.join("a.jpg"), 640, 480, None);
+    fixtures::jpeg(&media.join("b.jpg"), 480, 360, None);
+    std::fs::create_dir_all(media.join("trip")).unwrap();
+    fixtures::jpeg(&media.join("trip/c.jpg"), 400, 200, None);
+    scan_config(dir, &[("terry", "123", &[media.as_path()])]);
+    media
+}
+
+fn logged_in(server: &TestServer) -> Client {
+    let mut client = server.client();
+    client.login("terry", "123");
+    client
+}
+
+/// Waits until `check` holds, at most SWEPT.
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !check() {
+        assert!(started.elapsed() < SWEPT, "{what}: not within {SWEPT:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_removed_file_and_folder_leave_at_the_second_look_with_their_thumbnails() {
+    let server = TestServer::start_with(|dir| {
+        library(dir);
+    });
+    let mut client = logged_in(&server);
+    for (_, id, _) in listed(&mut client) {
+        assert_eq!(client.get(&format!("/thumbnail.icc?id={id}&level=0")).status, 200);
+    }
+    assert_eq!(cached_thumbnails(server.app_dir()).len(), 3);
+    let media = server.app_dir().join("terry");
+    std::fs::remove_file(media.join("a.jpg")).unwrap();
+    std::fs::remove_dir_all(media.join("trip")).unwrap();
+
+    let first = rescan(server.app_dir());
+    assert!(first.contains("2 missing once"), "{first}");
+    assert_eq!(names(&mut client), ["a.jpg", "b.jpg", "c.jpg"], "one look that misses them removes nothing");
+    let second = rescan(server.app_dir());
+    assert!(second.contains("a.jpg\" is gone from the disk: removed"), "{second}");
+    assert!(second.contains("trip\" is gone from the disk: removed with its 1 files"), "{second}");
+    assert_eq!(names(&mut client), ["b.jpg"]);
+    let root = client.get("/catalogs.icc?pids=-1").data()[0]["id"].as_i64().unwrap();
+    assert_eq!(client.get(&format!("/catalogs.icc?pids={root}")).data(), Value::Array(vec![]), "trip is gone");
+    assert_eq!(cached_thumbnails(server.app_dir()).len(), 1, "only b.jpg's thumbnail is left");
+}
+
+#[test]
+fn a_changed_file_is_probed_again_and_its_old_thumbnail_dropped() {
+    let server = TestServer::start_with(|dir| {
+        library(dir);
+    });
+    let mut client = logged_in(&server);
+    let (_, id, width) = listed(&mut client).into_iter().find(|(name, _, _)| name == "a.jpg").unwrap();
+    assert_eq!(width, Some(640));
+    let before = client.get(&format!("/thumbnail.icc?id={id}&level=0")).body;
+    fixtures::jpeg(&server.app_dir().join("terry/a.jpg"), 900, 300, None);
+    let stderr = rescan(server.app_dir());
+    assert!(stderr.contains("1 changed"), "{stderr}");
+    let (_, same_id, width) = listed(&mut client).into_iter().find(|(name, _, _)| name == "a.jpg").unwrap();
+    assert_eq!((same_id, width), (id, Some(900)), "the same row, probed again");
+    let after = client.get(&format!("/thumbnail.icc?id={id}&level=0")).body;
+    assert_ne!(before, after, "the thumbnail was built again from the new picture");
+    let thumb = image::load_from_memory(&after).unwrap();
+    assert_eq!(thumb.width() / thumb.height(), 3, "of the new 3:1 picture");
+}
+
+#[test]
+fn an_offline_root_removes_nothing_and_comes_back_intact() {
+    let server = TestServer::start_with(|dir| {
+        library(dir);
+    });
+    let mut client = logged_in(&server);
+    let before = listed(&mut client);
+    let media = server.app_dir().join("terry");
+    let away = server.app_dir().join("terry-away");
+
+    // Renamed away (a disk that is gone): skipped, twice.
+    std::fs::rename(&media, &away).unwrap();
+    for _ in 0..2 {
+        let stderr = rescan(server.app_dir());
+        assert!(stderr.contains("is not an existing directory; skipped"), "{stderr}");
+    }
+    assert_eq!(listed(&mut client), before);
+
+    // An empty directory where the files were (a mount point without its disk): offline, twice.
+    std::fs::create_dir(&media).unwrap();
+    for _ in 0..2 {
+        let stderr = rescan(server.app_dir());
+        assert!(stderr.contains("is offline (empty, where 3 files were)"), "{stderr}");
+    }
+    assert_eq!(listed(&mut client), before);
+
+    std::fs::remove_dir(&media).unwrap();
+    std::fs::rename(&away, &media).unwrap();
+    let stderr = rescan(server.app_dir());
+    assert!(!stderr.contains("is offline") && stderr.contains("0 removed"), "{stderr}");
+    assert_eq!(listed(&mut client), before, "back with the same ids");
+}
+
+#[test]
+fn uploads_in_progress_are_never_touched() {
+    let server = TestServer::start_with(|dir| {
+        library(dir);
+    });
+    let mut client = logged_in(&server);
+    let root = client.get("/catalogs.icc?pids=-1").data()[0]["id"].as_i64().unwrap();
+    let form = format!("cid={root}&name=clip.mov&size=100&type=4&ext=MOV");
+    let id = client.post_form("/uploadFileInfo.icc", &form).data()["id"].as_i64().unwrap();
+    let db = Connection::open(server.app_dir().join("dataManager.db")).unwrap();
+    let name: String = db.query_row("SELECT fileName FROM Files WHERE id = ?1", [id], |r| r.get(0)).unwrap();
+    std::fs::remove_file(server.app_dir().join("terry").join(&name)).unwrap();
+    rescan(server.app_dir());
+    rescan(server.app_dir());
+    let uploading = client.get("/uploadingInfo.icc").data();
+    assert!(uploading.as_array().unwrap().iter().any(|f| f["id"] == id), "{uploading}");
+}
+
+#[test]
+fn the_first_look_at_rows_from_before_backfills_their_capture_time() {
+    let server = TestServer::start_with(|dir| {
+        let media = library(dir);
+        let plain = std::fs::read(media.join("b.jpg")).unwrap();
+        let exif = fixtures::with_exif_capture(&plain, "2023:05:14 12:15:00", Some("+02:00"), None);
+        std::fs::write(media.join("b.jpg"), exif).unwrap();
+        // As a database from before this knew it: no look has probed it yet.
+        let db = Connection::open(dir.join("dataManager.db")).unwrap();
+        db.execute_batch("UPDATE Files SET createTime = 7, size = (SELECT size FROM DiskFile WHERE fileId = Files.id); DELETE FROM DiskFile;").unwrap();
+    });
+    let mut client = logged_in(&server);
+    let created = |client: &mut Client, name: &str| {
+        let list = client.get("/files.icc?pageIndex=0").data()["list"].clone();
+        list.as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()["createTime"].as_i64()
+    };
+    rescan(server.app_dir());
+    assert_eq!(created(&mut client, "b.jpg"), Some(1_684_059_300), "EXIF 12:15 at +02:00");
+    assert_eq!(created(&mut client, "a.jpg"), Some(7), "no capture time: the date it had is kept");
+}
+
+#[test]
+fn the_server_follows_files_copied_written_slowly_changed_and_removed_without_a_restart() {
+    let server = TestServer::start_with(|dir| {
+        library(dir);
+        std::fs::write(dir.join("appConfigs.json"), r#"{"sweepInterval": 1}"#).unwrap();
+    });
+    let mut client = logged_in(&server);
+    let media = server.app_dir().join("terry");
+
+    // A file copied in appears; one still being written (a partial name, then growing) only
+    // when it is complete, and once.
+    fixtures::jpeg(&media.join("new.jpg"), 16, 16, None);
+    let partial = media.join("slow.jpg.part");
+    let whole = {
+        let scratch = tempfile::tempdir().unwrap();
+        fixtures::jpeg(&scratch.path().join("slow.jpg"), 48, 16, None);
+        std::fs::read(scratch.path().join("slow.jpg")).unwrap()
+    };
+    std::fs::write(&partial, &whole[..whole.len() / 2]).unwrap();
+    eventually("new.jpg is listed", || names(&mut client).contains(&"new.jpg".to_string()));
+    assert!(!names(&mut client).iter().any(|n| n.starts_with("slow")), "a partial file is not listed");
+    std::fs::write(&partial, &whole).unwrap();
+    std::fs::rename(&partial, media.join("slow.jpg")).unwrap();
+    eventually("slow.jpg is listed", || names(&mut client).contains(&"slow.jpg".to_string()));
+    let slow: Vec<_> = listed(&mut client).into_iter().filter(|(name, _, _)| name == "slow.jpg").collect();
+    assert_eq!(slow.len(), 1, "listed once: {slow:?}");
+    assert_eq!(slow[0].2, Some(48), "probed complete");
+
+    // Changed, then removed.
+    fixtures::jpeg(&media.join("b.jpg"), 90, 30, None);
+    eventually("b.jpg is probed again", || listed(&mut client).iter().any(|(n, _, w)| n == "b.jpg" && *w == Some(90)));
+    std::fs::remove_file(media.join("a.jpg")).unwrap();
+    eventually("a.jpg is gone", || !names(&mut client).contains(&"a.jpg".to_string()));
+    assert_eq!(names(&mut client), ["b.jpg", "c.jpg", "new.jpg", "slow.jpg"]);
+}
