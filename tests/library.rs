@@ -2,9 +2,10 @@
 //! server's own sweeps remove a file or folder gone from the disk at the second look that misses
 //! it (with its thumbnails), probe a changed file again and drop its thumbnails, backfill the
 //! capture time of rows from before, leave an offline root (renamed away, or empty where it held
-//! files) untouched so that it comes back intact, never touch an upload in progress, and take a
-//! file still being written only once it is complete.
+//! files, or on another device than before) untouched so that it comes back intact, never touch
+//! an upload in progress, and take a file still being written only once it is complete.
 
+use crate::common::upload::Tmpfs;
 use crate::common::{fixtures, media_dir, run_isync, scan_config, Client, TestServer};
 use rusqlite::Connection;
 use serde_json::Value;
@@ -233,4 +234,33 @@ fn the_server_follows_files_copied_written_slowly_changed_and_removed_without_a_
     std::fs::remove_file(media.join("a.jpg")).unwrap();
     eventually("a.jpg is gone", || !names(&mut client).contains(&"a.jpg".to_string()));
     assert_eq!(names(&mut client), ["b.jpg", "c.jpg", "new.jpg", "slow.jpg"]);
+}
+
+#[test]
+fn a_root_found_on_another_device_is_offline_for_the_server_and_accepted_by_isync_scan() {
+    if !crate::common::running_as_root() {
+        return crate::common::skipped("mounting a tmpfs (the disk of the root) needs root");
+    }
+    let server = TestServer::start_with(|dir| {
+        let media = media_dir(dir, "terry");
+        fixtures::jpeg(&media.join("stray.jpg"), 640, 480, None); // on the disk under the mount point
+        let disk = Tmpfs::mount(&media, "4m");
+        fixtures::jpeg(&media.join("a.jpg"), 640, 480, None);
+        fixtures::jpeg(&media.join("b.jpg"), 640, 480, None);
+        scan_config(dir, &[("terry", "123", &[media.as_path()])]);
+        std::fs::write(dir.join("appConfigs.json"), r#"{"sweepInterval": 1}"#).unwrap();
+        drop(disk); // the USB disk is gone; its mount point shows what the SD card holds there
+    });
+    let mut client = logged_in(&server);
+    let log = server.app_dir().join("building/appLog.log");
+    eventually("the server says the root is offline", || {
+        std::fs::read_to_string(&log).is_ok_and(|text| text.contains("is offline (on another device than before"))
+    });
+    std::thread::sleep(Duration::from_secs(4)); // more looks
+    assert_eq!(names(&mut client), ["a.jpg", "b.jpg"], "nothing removed, nothing added");
+    let stderr = rescan(server.app_dir());
+    assert!(
+        !stderr.contains("is offline") && stderr.contains("1 new files") && stderr.contains("2 missing once"),
+        "{stderr}"
+    );
 }
