@@ -201,10 +201,10 @@ fn the_first_look_at_rows_from_before_backfills_their_capture_time() {
 }
 
 #[test]
-fn the_server_follows_files_copied_written_slowly_changed_and_removed_without_a_restart() {
+fn the_servers_sweeps_follow_files_copied_written_slowly_changed_and_removed_without_a_restart() {
     let server = TestServer::start_with(|dir| {
         library(dir);
-        std::fs::write(dir.join("appConfigs.json"), r#"{"sweepInterval": 1}"#).unwrap();
+        std::fs::write(dir.join("appConfigs.json"), r#"{"sweepInterval": 1, "watchFolders": 0}"#).unwrap();
     });
     let mut client = logged_in(&server);
     let media = server.app_dir().join("terry");
@@ -263,4 +263,44 @@ fn a_root_found_on_another_device_is_offline_for_the_server_and_accepted_by_isyn
         !stderr.contains("is offline") && stderr.contains("1 new files") && stderr.contains("2 missing once"),
         "{stderr}"
     );
+}
+
+#[test]
+fn with_the_default_settings_the_watches_bring_copies_new_folders_and_removals_within_seconds() {
+    let server = TestServer::start_with(|dir| {
+        library(dir);
+    });
+    let mut client = logged_in(&server);
+    let media = server.app_dir().join("terry");
+    // Past the start-up look, so that only an event can bring what follows.
+    std::thread::sleep(Duration::from_secs(1));
+    let started = Instant::now();
+    fixtures::jpeg(&media.join("copied.jpg"), 640, 480, None);
+    std::fs::create_dir(media.join("party")).unwrap();
+    fixtures::jpeg(&media.join("party/cake.jpg"), 640, 480, None);
+    eventually("the copies are listed", || {
+        let names = names(&mut client);
+        names.contains(&"copied.jpg".to_string()) && names.contains(&"cake.jpg".to_string())
+    });
+    let copied = started.elapsed();
+    std::fs::remove_file(media.join("b.jpg")).unwrap();
+    std::fs::remove_dir_all(media.join("trip")).unwrap();
+    eventually("the removals are gone", || names(&mut client) == ["a.jpg", "cake.jpg", "copied.jpg"]);
+    assert!(copied < Duration::from_secs(15), "listed after {copied:?}");
+    eprintln!("library: copies listed {:.1} s after they were made", copied.as_secs_f64());
+}
+
+#[test]
+fn with_watching_off_and_no_sweep_due_a_copy_waits_for_isync_scan() {
+    let server = TestServer::start_with(|dir| {
+        library(dir);
+        std::fs::write(dir.join("appConfigs.json"), r#"{"watchFolders": 0}"#).unwrap();
+    });
+    let mut client = logged_in(&server);
+    std::thread::sleep(Duration::from_secs(1)); // past the start-up look
+    fixtures::jpeg(&server.app_dir().join("terry/copied.jpg"), 640, 480, None);
+    std::thread::sleep(Duration::from_secs(6));
+    assert!(!names(&mut client).contains(&"copied.jpg".to_string()), "no watch, no sweep due: not listed yet");
+    rescan(server.app_dir());
+    assert!(names(&mut client).contains(&"copied.jpg".to_string()));
 }

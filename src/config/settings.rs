@@ -12,13 +12,15 @@ pub const DATABASE_FILE: &str = "dataManager.db";
 pub const SCAN_CONFIG_FILE: &str = "scanDiskConfig.json";
 
 /// The numeric settings with their defaults, in the order the protocol lists them, then ours:
-/// `sweepInterval`, the seconds between the server's looks at every root (0 = never).
-pub const NUMERIC_KEYS: [(&str, i64); 5] = [
+/// `sweepInterval`, the seconds between the server's looks at every root (0 = never), and
+/// `watchFolders`, 1 to notice changes in the folders as they happen (0 = sweeps only).
+pub const NUMERIC_KEYS: [(&str, i64); 6] = [
     ("shareUrlThreshold", 1000),
     ("shareUrlTimeout", 1800),
     ("onlineThreshold", 100),
     ("onlineTimeout", 3600),
     ("sweepInterval", 3600),
+    ("watchFolders", 1),
 ];
 /// The path settings with their defaults relative to APPDIR.
 pub const PATH_KEYS: [(&str, &str); 3] =
@@ -37,6 +39,8 @@ pub struct Config {
     pub online_timeout: i64,
     /// Seconds between the server's looks at every root for changes on the disk (0 = never).
     pub sweep_interval: i64,
+    /// Whether the server watches the folders for changes (inotify) between sweeps.
+    pub watch_folders: bool,
     /// The program run to grab video frames (looked up on PATH unless absolute).
     pub ffmpeg: PathBuf,
     /// What `load` ignored or could not use, for `main` to report once logging runs.
@@ -68,6 +72,7 @@ impl Config {
         let (share_url_threshold, share_url_timeout) = (number("shareUrlThreshold"), number("shareUrlTimeout"));
         let (online_threshold, online_timeout) = (number("onlineThreshold"), number("onlineTimeout"));
         let sweep_interval = number("sweepInterval").max(0);
+        let watch_folders = number("watchFolders") != 0;
         Config {
             app_dir: app_dir.to_path_buf(),
             database: app_dir.join(DATABASE_FILE),
@@ -79,6 +84,7 @@ impl Config {
             online_threshold,
             online_timeout,
             sweep_interval,
+            watch_folders,
             ffmpeg: PathBuf::from("ffmpeg"),
             warnings,
         }

@@ -1,57 +1,107 @@
-//! The server's sweeps: a thread with a database connection of its own looks at every root at
-//! start-up and then every `sweepInterval` seconds (`scan::sweep`), so files copied onto the
-//! disk, changed or removed there show without a restart. A look that left something pending
-//! (a file or folder missed once, a file still being written) is followed by another one
-//! SETTLE later, which settles it: removals take two looks, and a copy in progress is taken once
-//! it has stopped changing.
+//! The server's sweeps: a thread that looks at every root (`scan::sweep`) at start-up, whenever
+//! the folders report a change (`fs::watch`, one inotify watch per folder, unless
+//! `watchFolders` is 0), and every `sweepInterval` seconds whatever happened (for folders the
+//! watches cannot cover: past the kernel's limit, or on file systems without events). Events
+//! are settled first: the look waits for QUIET without new ones (at most SETTLE_AT_MOST), so a
+//! copy of many files is one look. A look that left something pending (a file or folder missed
+//! once, a file still being written) is followed by another SETTLE later: removals take two
+//! looks, and a copy in progress is taken once it has stopped changing.
 
 use crate::config::Config;
 use crate::db;
-use std::time::Duration;
+use crate::fs::watch::Watcher;
+use std::time::{Duration, Instant};
 
 /// How long a file must be left unchanged before a sweep takes it, and how soon a look that left
 /// something pending is followed by another.
-pub const SETTLE: Duration = Duration::from_secs(3);
+pub const SETTLE: Duration = Duration::from_secs(2);
+/// Events are settled when none came for this long...
+const QUIET: Duration = Duration::from_secs(1);
+/// ...or when they have kept coming for this long.
+const SETTLE_AT_MOST: Duration = Duration::from_secs(10);
 
-/// Starts the sweeping thread, unless `sweepInterval` is 0.
+/// Starts the sweeping thread, unless `sweepInterval` is 0 and watching is off.
 pub fn start(config: &Config) -> Result<(), String> {
-    if config.sweep_interval == 0 {
-        log::info!("sweeps are off (sweepInterval 0): the library changes only with `isync scan`");
+    let watcher = match config.watch_folders {
+        false => None,
+        true => Watcher::new().map_err(|e| log::warn!("cannot watch the folders ({e}): sweeps only")).ok(),
+    };
+    if config.sweep_interval == 0 && watcher.is_none() {
+        log::info!("sweeps and watching are off: the library changes only with `isync scan`");
         return Ok(());
     }
-    let interval = Duration::from_secs(config.sweep_interval.unsigned_abs());
+    let interval = match config.sweep_interval {
+        0 => None,
+        seconds => Some(Duration::from_secs(seconds.unsigned_abs())),
+    };
     let config = config.clone();
     std::thread::Builder::new()
         .name("sweeper".into())
         .stack_size(256 * 1024)
-        .spawn(move || run(&config, interval))
+        .spawn(move || run(&config, interval, watcher))
         .map(|_| ())
         .map_err(|e| format!("cannot start the sweeper: {e}"))
 }
 
-/// Looks, then waits, for ever. Each look opens a connection of its own and closes it, so that
-/// an idle server holds no sweeper cache between looks.
-fn run(config: &Config, interval: Duration) {
+/// Looks, then waits, for ever. Without `interval`, looks follow only events (and pending ones).
+fn run(config: &Config, interval: Option<Duration>, mut watcher: Option<Watcher>) {
+    let mut warned_about_limit = false;
     loop {
-        let look = db::open(&config.database)
-            .map_err(|e| e.to_string())
-            .and_then(|mut conn| super::sweep(&mut conn, config, SETTLE));
-        let wait = match look {
-            Ok(look) => {
-                if look.changed_anything() || look.pending() || look.offline > 0 {
-                    log::info!("sweep: {}", look.line());
-                }
-                if look.pending() {
-                    SETTLE
-                } else {
-                    interval
+        let pending = look(config, watcher.as_mut(), &mut warned_about_limit);
+        let wait = if pending { SETTLE } else { interval.unwrap_or(Duration::MAX) };
+        match &watcher {
+            Some(watcher) => {
+                if watcher.wait(wait) {
+                    let started = Instant::now();
+                    while watcher.wait(QUIET) && started.elapsed() < SETTLE_AT_MOST {}
                 }
             }
-            Err(e) => {
-                log::error!("sweep failed: {e}");
-                interval
-            }
-        };
-        std::thread::sleep(wait);
+            None => std::thread::sleep(wait),
+        }
     }
+}
+
+/// One look at every root, then watches for every folder of the catalog. Opens a connection of
+/// its own and closes it, so that an idle server holds no sweeper cache between looks. True
+/// when the look left something pending.
+fn look(config: &Config, watcher: Option<&mut Watcher>, warned_about_limit: &mut bool) -> bool {
+    let mut conn = match db::open(&config.database) {
+        Ok(conn) => conn,
+        Err(e) => {
+            log::error!("sweep: cannot open the database: {e}");
+            return false;
+        }
+    };
+    let pending = match super::sweep(&mut conn, config, SETTLE) {
+        Ok(look) => {
+            if look.changed_anything() || look.pending() || look.offline > 0 {
+                log::info!("sweep: {}", look.line());
+            }
+            look.pending()
+        }
+        Err(e) => {
+            log::error!("sweep failed: {e}");
+            false
+        }
+    };
+    if let Some(watcher) = watcher {
+        match db::catalogs::all(&conn) {
+            Ok(catalogs) => {
+                let paths: Vec<&str> = catalogs.iter().map(|c| c.path.as_str()).collect();
+                watcher.forget_all_but(paths.iter().copied());
+                let watching = watcher.watch(paths.iter().copied());
+                if watching.over_limit > 0 && !*warned_about_limit {
+                    *warned_about_limit = true;
+                    log::warn!(
+                        "watching {} folders; {} more are past the kernel's limit (fs.inotify.max_user_watches) \
+                         and change only at the sweeps",
+                        watcher.watched(),
+                        watching.over_limit
+                    );
+                }
+            }
+            Err(e) => log::error!("sweep: cannot list the folders to watch: {e}"),
+        }
+    }
+    pending
 }

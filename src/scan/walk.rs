@@ -339,19 +339,20 @@ fn visit(
     }
     let Ok(metadata) = std::fs::metadata(&path) else { return Ok(0) };
     let (size, mtime) = (metadata.len() as i64, metadata.mtime());
-    if is_unsettled(mtime, walked.look.settle) {
-        progress.unsettled += 1;
-        known.remove(name);
+    let file = known.remove(name);
+    if let Some(file) = file.as_ref().filter(|file| file.probed == Some((size, mtime))) {
+        if file.missing > 0 {
+            disk::found(tx, Kept::File, file.id)?;
+        }
+        progress.skipped += 1;
         return Ok(0);
     }
-    match known.remove(name) {
-        Some(file) if file.probed == Some((size, mtime)) => {
-            if file.missing > 0 {
-                disk::found(tx, Kept::File, file.id)?;
-            }
-            progress.skipped += 1;
-            Ok(0)
-        }
+    // New, or changed since its last probe: only once it has stopped changing.
+    if is_unsettled(mtime, walked.look.settle) {
+        progress.unsettled += 1;
+        return Ok(0);
+    }
+    match file {
         Some(file) => {
             let changed = file.probed.is_some() || file.size != size;
             reprobe(tx, dir, &file, Path::new(&path), (size, mtime), changed, walked.look)?;

@@ -1,0 +1,115 @@
+//! Noticing changes under the media roots as they happen: one inotify watch per directory
+//! (Linux), for entries created, removed, moved, or closed after writing. The events only say
+//! *that* something changed; what changed is for a look (`scan::walk`) to find, so they are read
+//! and dropped. When the kernel's watch limit (`fs.inotify.max_user_watches`) is reached the
+//! directories left unwatched are counted: the periodic sweeps still cover them.
+
+use std::collections::HashSet;
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::Duration;
+
+/// The events that can change what a directory holds.
+const EVENTS: u32 = libc::IN_CREATE
+    | libc::IN_DELETE
+    | libc::IN_MOVED_FROM
+    | libc::IN_MOVED_TO
+    | libc::IN_CLOSE_WRITE
+    | libc::IN_ATTRIB
+    | libc::IN_DELETE_SELF
+    | libc::IN_MOVE_SELF
+    | libc::IN_ONLYDIR;
+
+pub struct Watcher {
+    fd: OwnedFd,
+    /// Directories watched so far (a watch stays until its directory goes).
+    watched: HashSet<String>,
+}
+
+/// What one `watch` round did.
+#[derive(Debug, Default, PartialEq)]
+pub struct Watching {
+    pub added: usize,
+    /// Directories left unwatched because the kernel's limit was reached.
+    pub over_limit: usize,
+}
+
+impl Watcher {
+    pub fn new() -> io::Result<Watcher> {
+        // SAFETY: inotify_init1 takes flags only and returns a new descriptor or -1.
+        let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just returned by inotify_init1 and nothing else owns it.
+        Ok(Watcher { fd: unsafe { OwnedFd::from_raw_fd(fd) }, watched: HashSet::new() })
+    }
+
+    /// Watches each of `dirs` not watched yet. Directories that cannot be watched (gone, not
+    /// readable) are skipped; those refused for the limit are counted.
+    pub fn watch<'a>(&mut self, dirs: impl IntoIterator<Item = &'a str>) -> Watching {
+        let mut done = Watching::default();
+        for dir in dirs {
+            if self.watched.contains(dir) {
+                continue;
+            }
+            let Ok(path) = CString::new(dir) else { continue };
+            // SAFETY: `path` is a NUL-terminated string that lives across the call.
+            let wd = unsafe { libc::inotify_add_watch(self.fd.as_raw_fd(), path.as_ptr(), EVENTS) };
+            if wd >= 0 {
+                self.watched.insert(dir.to_string());
+                done.added += 1;
+            } else if io::Error::last_os_error().raw_os_error() == Some(libc::ENOSPC) {
+                done.over_limit += 1;
+            }
+        }
+        done
+    }
+
+    /// Forgets directories that are no longer to be watched (their watches went with them, or
+    /// go now that the kernel finds them gone), so that a directory made again is watched again.
+    pub fn forget_all_but<'a>(&mut self, dirs: impl IntoIterator<Item = &'a str>) {
+        let keep: HashSet<&str> = dirs.into_iter().collect();
+        self.watched.retain(|dir| keep.contains(dir.as_str()));
+    }
+
+    pub fn watched(&self) -> usize {
+        self.watched.len()
+    }
+
+    /// Waits at most `timeout` for events; true when some arrived (they are read and dropped).
+    pub fn wait(&self, timeout: Duration) -> bool {
+        let mut poll = libc::pollfd { fd: self.fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        let millis = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
+        // SAFETY: one pollfd we own, for the duration of the call.
+        let ready = unsafe { libc::poll(&mut poll, 1, millis) };
+        if ready <= 0 {
+            return false;
+        }
+        let mut buffer = [0u8; 4096];
+        // SAFETY: reads into a buffer we own, at most its length; the descriptor is non-blocking.
+        while unsafe { libc::read(self.fd.as_raw_fd(), buffer.as_mut_ptr().cast(), buffer.len()) } > 0 {}
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_made_in_a_watched_directory_is_an_event_and_silence_is_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_str().unwrap();
+        let mut watcher = Watcher::new().unwrap();
+        assert_eq!(watcher.watch([path, "/no/such/dir"]), Watching { added: 1, over_limit: 0 });
+        assert_eq!(watcher.watch([path]).added, 0, "watched once");
+        assert!(!watcher.wait(Duration::from_millis(50)), "nothing happened");
+        std::fs::write(dir.path().join("new.jpg"), b"x").unwrap();
+        assert!(watcher.wait(Duration::from_secs(5)), "a new file is an event");
+        assert!(!watcher.wait(Duration::from_millis(50)), "the events were read");
+        watcher.forget_all_but([]);
+        assert_eq!(watcher.watched(), 0);
+    }
+}
