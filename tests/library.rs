@@ -304,3 +304,43 @@ fn with_watching_off_and_no_sweep_due_a_copy_waits_for_isync_scan() {
     rescan(server.app_dir());
     assert!(names(&mut client).contains(&"copied.jpg".to_string()));
 }
+
+#[test]
+fn a_folder_renamed_or_moved_on_the_disk_keeps_its_catalog_and_file_ids() {
+    let server = TestServer::start_with(|dir| {
+        library(dir);
+    });
+    let mut client = logged_in(&server);
+    let id_of =
+        |client: &mut Client, name: &str| listed(client).into_iter().find(|(n, _, _)| n == name).map(|(_, id, _)| id);
+    let cake = id_of(&mut client, "c.jpg").expect("c.jpg");
+    let root = client.get("/catalogs.icc?pids=-1").data()[0]["id"].as_i64().unwrap();
+    let trip = client.get(&format!("/catalogs.icc?pids={root}")).data()[0]["id"].as_i64().unwrap();
+    let thumbnail = client.get(&format!("/thumbnail.icc?id={cake}&level=0")).body;
+    let media = server.app_dir().join("terry");
+
+    std::fs::rename(media.join("trip"), media.join("trip 2024")).unwrap();
+    let stderr = rescan(server.app_dir());
+    assert!(stderr.contains("was moved to") && stderr.contains("0 removed"), "{stderr}");
+    let children = client.get(&format!("/catalogs.icc?pids={root}")).data();
+    assert_eq!(
+        (children[0]["id"].as_i64(), children[0]["name"].as_str()),
+        (Some(trip), Some("trip 2024")),
+        "{children}"
+    );
+    assert_eq!(id_of(&mut client, "c.jpg"), Some(cake));
+
+    std::fs::create_dir(media.join("archive")).unwrap();
+    std::fs::rename(media.join("trip 2024"), media.join("archive/trip 2024")).unwrap();
+    let stderr = rescan(server.app_dir());
+    assert!(stderr.contains("was moved to") && stderr.contains("0 removed"), "{stderr}");
+    rescan(server.app_dir()); // a second look removes nothing either
+    let archive = client.get(&format!("/catalogs.icc?pids={root}")).data();
+    assert_eq!(archive.as_array().unwrap().len(), 1, "only archive at the top: {archive}");
+    let archive = archive[0]["id"].as_i64().unwrap();
+    let inside = client.get(&format!("/catalogs.icc?pids={archive}")).data();
+    assert_eq!(inside[0]["id"].as_i64(), Some(trip), "{inside}");
+    assert_eq!(id_of(&mut client, "c.jpg"), Some(cake), "the same file row");
+    let again = client.get(&format!("/thumbnail.icc?id={cake}&level=0"));
+    assert_eq!((again.status, again.body == thumbnail), (200, true), "its thumbnail still serves");
+}

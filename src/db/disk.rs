@@ -1,7 +1,8 @@
 //! What the sweep keeps about the disk (`DiskFile`, `DiskCatalog`): the files of one physical
 //! catalog with their last probed size and time, the physical sub-catalogs of a directory, the
-//! missing counts of files and catalogs, a root's device, re-probed metadata written back, and a
-//! vanished directory's rows removed with everything below it.
+//! missing counts of files and catalogs, a folder's device and inode (a root's device, a moved
+//! folder found again), re-probed metadata written back, a moved directory's rows given their
+//! new paths, and a vanished directory's rows removed with everything below it.
 
 use super::{int_at, text_at};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -171,6 +172,43 @@ pub fn set_device(conn: &Connection, id: i64, device: i64) -> rusqlite::Result<(
         "INSERT INTO DiskCatalog(catalogId, device) VALUES (?1, ?2) ON CONFLICT(catalogId) DO UPDATE SET device = ?2",
     )?
     .execute(params![id, device])?;
+    Ok(())
+}
+
+/// Records the device and inode of catalog `id`'s directory (written only when they changed).
+pub fn set_identity(conn: &Connection, id: i64, device: i64, inode: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO DiskCatalog(catalogId, device, inode) VALUES (?1, ?2, ?3) ON CONFLICT(catalogId) \
+         DO UPDATE SET device = ?2, inode = ?3 WHERE device IS NOT ?2 OR inode IS NOT ?3",
+    )?
+    .execute(params![id, device, inode])?;
+    Ok(())
+}
+
+/// The catalog whose directory had this device and inode at its last look, with its path.
+pub fn catalog_with_identity(conn: &Connection, device: i64, inode: i64) -> rusqlite::Result<Option<(i64, String)>> {
+    conn.prepare_cached(
+        "SELECT c.id, c.path FROM DiskCatalog d JOIN Catalog c ON c.id = d.catalogId \
+         WHERE d.inode = ?2 AND d.device = ?1",
+    )?
+    .query_row(params![device, inode], |row| Ok((row.get(0)?, row.get(1)?)))
+    .optional()
+}
+
+/// Moves the catalog of directory `from` and every catalog below it to `to` on the disk, under
+/// the logical parent `parent_id`: the rows (and their ids) stay, only their paths change.
+pub fn move_tree(conn: &Connection, from: &str, to: &str, parent_id: i64) -> rusqlite::Result<()> {
+    let (from, to) = (from.trim_end_matches('/'), to.trim_end_matches('/'));
+    conn.prepare_cached(
+        "UPDATE Catalog SET path = ?2 || substr(path, length(?1) + 1) \
+         WHERE path = ?1 OR (path > ?1 || '/' AND path < ?1 || '0')",
+    )?
+    .execute([from, to])?;
+    conn.prepare_cached("UPDATE Catalog SET parentId = ?2 WHERE path = ?1")?.execute(params![to, parent_id])?;
+    conn.prepare_cached(
+        "UPDATE DiskCatalog SET missing = 0 WHERE catalogId IN (SELECT id FROM Catalog WHERE path = ?1)",
+    )?
+    .execute([to])?;
     Ok(())
 }
 

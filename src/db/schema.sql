@@ -104,8 +104,9 @@ BEGIN UPDATE FilesGeneration SET n = n + 1; END;
 
 -- What the sweep (scan::walk) last saw on the disk, ours alone (the original had none): each
 -- file's size and modification time when it was last probed, and for files and folders how many
--- looks in a row have not found them (removed at the second). A root folder's device is kept to
--- tell a disk that is not mounted from one that was emptied. Rows go with their file or catalog.
+-- looks in a row have not found them (removed at the second). A folder's device and inode tell
+-- a folder moved on the disk (it keeps its catalog) and a root's disk that is not mounted from
+-- one that was emptied. Rows go with their file or catalog.
 CREATE TABLE IF NOT EXISTS DiskFile(
     fileId integer PRIMARY KEY,
     size integer,
@@ -115,8 +116,10 @@ CREATE TABLE IF NOT EXISTS DiskFile(
 CREATE TABLE IF NOT EXISTS DiskCatalog(
     catalogId integer PRIMARY KEY,
     device integer,
+    inode integer,
     missing integer NOT NULL DEFAULT 0
 );
+CREATE INDEX IF NOT EXISTS disk_catalog_by_identity ON DiskCatalog(inode, device);
 CREATE TRIGGER IF NOT EXISTS disk_file_goes_with_its_file AFTER DELETE ON Files
 BEGIN DELETE FROM DiskFile WHERE fileId = old.id; END;
 CREATE TRIGGER IF NOT EXISTS disk_catalog_goes_with_its_catalog AFTER DELETE ON Catalog

@@ -6,6 +6,8 @@
 //! - a known file whose size or modification time changed is probed again and its cached
 //!   thumbnails dropped; one never probed by a look (a database from before) is probed once,
 //!   which backfills its capture time and place;
+//! - a folder moved or renamed on the disk (the same device and inode at a new path in the same
+//!   root) keeps its catalog and its files' rows, so their ids, share links and help info stay;
 //! - a known file or folder that a look does not find is counted, and removed (with its
 //!   thumbnails) only at the second look in a row that misses it; a directory that cannot be read
 //!   counts nothing as missing;
@@ -318,13 +320,20 @@ fn visit(
             eprintln!("scan: {} is {}; not indexed", shown_path(Path::new(&path)), own.describe());
             return Ok(0);
         }
+        let identity = std::fs::symlink_metadata(&path).ok().map(|m| (m.dev() as i64, m.ino() as i64));
         let (catalog, written) = match db::catalogs::by_path(tx, &path)? {
             Some(existing) => {
                 disk::found(tx, Kept::Catalog, existing.id)?;
                 (existing, 0)
             }
-            None => (db::catalogs::insert(tx, &child_catalog(&path, dir))?, 1),
+            None => match moved_here(tx, &path, dir, identity)? {
+                Some(moved) => (moved, 1),
+                None => (db::catalogs::insert(tx, &child_catalog(&path, dir))?, 1),
+            },
         };
+        if let Some((device, inode)) = identity {
+            disk::set_identity(tx, catalog.id, device, inode)?;
+        }
         found.dirs.insert(path);
         queue.push_back(Dir { catalog, real });
         return Ok(written);
@@ -373,6 +382,34 @@ fn visit(
             Ok(1)
         }
     }
+}
+
+/// The catalog of a folder moved (or renamed) to `path` inside `parent` on the disk: one whose
+/// directory had this device and inode at its last look and is no longer where it was. It gets
+/// the new path (with everything below it) and the new parent, so its files keep their ids,
+/// share links and help info. Moves across roots are not followed (they are a removal and a
+/// new folder), nor are roots.
+fn moved_here(
+    tx: &Transaction,
+    path: &str,
+    parent: &Catalog,
+    identity: Option<(i64, i64)>,
+) -> rusqlite::Result<Option<Catalog>> {
+    let Some((device, inode)) = identity else { return Ok(None) };
+    let Some((id, old_path)) = disk::catalog_with_identity(tx, device, inode)? else { return Ok(None) };
+    let still_there =
+        std::fs::symlink_metadata(&old_path).is_ok_and(|m| (m.dev() as i64, m.ino() as i64) == (device, inode));
+    let Some(old) = db::catalogs::by_id(tx, id)? else { return Ok(None) };
+    if old_path == path || still_there || old.is_root() || old.root_id != parent.root_id {
+        return Ok(None);
+    }
+    disk::move_tree(tx, &old_path, path, parent.id)?;
+    say(&format!(
+        "{} was moved to {}: its files keep their ids",
+        shown_path(Path::new(&old_path)),
+        shown_path(Path::new(path))
+    ));
+    db::catalogs::by_path(tx, path)
 }
 
 /// A name that download managers, copy and sync tools give a file they are still writing.
