@@ -83,6 +83,13 @@ pub fn root_paths(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     paths.filter_map(Result::transpose).collect()
 }
 
+/// The directory of every catalog (the folders the sweeper watches).
+pub fn all_paths(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut statement = conn.prepare_cached("SELECT path FROM Catalog")?;
+    let paths = statement.query_map([], |row| Ok(text_at(row, 0)))?;
+    paths.filter_map(Result::transpose).collect()
+}
+
 /// Every catalog, by id (the start-up check of what the scanner may have indexed).
 pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Catalog>> {
     let sql = format!("SELECT {COLUMNS} FROM Catalog ORDER BY id");

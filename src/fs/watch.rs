@@ -23,8 +23,8 @@ const EVENTS: u32 = libc::IN_CREATE
 
 pub struct Watcher {
     fd: OwnedFd,
-    /// Directories watched so far (a watch stays until its directory goes).
-    watched: HashSet<String>,
+    /// The watches of the last round (a directory watched again keeps its watch and number).
+    watched: HashSet<i32>,
 }
 
 /// What one `watch` round did.
@@ -46,32 +46,27 @@ impl Watcher {
         Ok(Watcher { fd: unsafe { OwnedFd::from_raw_fd(fd) }, watched: HashSet::new() })
     }
 
-    /// Watches each of `dirs` not watched yet. Directories that cannot be watched (gone, not
-    /// readable) are skipped; those refused for the limit are counted.
+    /// Watches each of `dirs` (the kernel keeps one watch per directory, so watching one again
+    /// costs a system call and nothing more). Directories that cannot be watched (gone, not
+    /// readable) are skipped; those refused for the limit are counted. A directory removed takes
+    /// its watch with it.
     pub fn watch<'a>(&mut self, dirs: impl IntoIterator<Item = &'a str>) -> Watching {
         let mut done = Watching::default();
+        let mut watched = HashSet::new();
         for dir in dirs {
-            if self.watched.contains(dir) {
-                continue;
-            }
             let Ok(path) = CString::new(dir) else { continue };
             // SAFETY: `path` is a NUL-terminated string that lives across the call.
             let wd = unsafe { libc::inotify_add_watch(self.fd.as_raw_fd(), path.as_ptr(), EVENTS) };
             if wd >= 0 {
-                self.watched.insert(dir.to_string());
-                done.added += 1;
+                if watched.insert(wd) && !self.watched.contains(&wd) {
+                    done.added += 1;
+                }
             } else if io::Error::last_os_error().raw_os_error() == Some(libc::ENOSPC) {
                 done.over_limit += 1;
             }
         }
+        self.watched = watched;
         done
-    }
-
-    /// Forgets directories that are no longer to be watched (their watches went with them, or
-    /// go now that the kernel finds them gone), so that a directory made again is watched again.
-    pub fn forget_all_but<'a>(&mut self, dirs: impl IntoIterator<Item = &'a str>) {
-        let keep: HashSet<&str> = dirs.into_iter().collect();
-        self.watched.retain(|dir| keep.contains(dir.as_str()));
     }
 
     pub fn watched(&self) -> usize {
@@ -104,12 +99,12 @@ mod tests {
         let path = dir.path().to_str().unwrap();
         let mut watcher = Watcher::new().unwrap();
         assert_eq!(watcher.watch([path, "/no/such/dir"]), Watching { added: 1, over_limit: 0 });
-        assert_eq!(watcher.watch([path]).added, 0, "watched once");
+        assert_eq!((watcher.watch([path]).added, watcher.watched()), (0, 1), "watched once");
         assert!(!watcher.wait(Duration::from_millis(50)), "nothing happened");
         std::fs::write(dir.path().join("new.jpg"), b"x").unwrap();
         assert!(watcher.wait(Duration::from_secs(5)), "a new file is an event");
         assert!(!watcher.wait(Duration::from_millis(50)), "the events were read");
-        watcher.forget_all_but([]);
+        watcher.watch([]);
         assert_eq!(watcher.watched(), 0);
     }
 }

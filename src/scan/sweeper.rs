@@ -85,11 +85,9 @@ fn look(config: &Config, watcher: Option<&mut Watcher>, warned_about_limit: &mut
         }
     };
     if let Some(watcher) = watcher {
-        match db::catalogs::all(&conn) {
-            Ok(catalogs) => {
-                let paths: Vec<&str> = catalogs.iter().map(|c| c.path.as_str()).collect();
-                watcher.forget_all_but(paths.iter().copied());
-                let watching = watcher.watch(paths.iter().copied());
+        match db::catalogs::all_paths(&conn) {
+            Ok(paths) => {
+                let watching = watcher.watch(paths.iter().map(String::as_str));
                 if watching.over_limit > 0 && !*warned_about_limit {
                     *warned_about_limit = true;
                     log::warn!(
