@@ -10,8 +10,9 @@
 //! A section that fails prints a FAILED row and the exit status is non-zero; the rest still runs.
 //!
 //! The gallery section (gallery.rs) drives a headless Chromium; without Chromium or chromedriver
-//! (`make bench-deps` installs them) its browser rows are SKIPPED. `BENCH_ONLY=gallery` runs that
-//! section alone, without the shared library, nginx or vipsthumbnail, for working on it.
+//! (`make bench-deps` installs them) its browser rows are SKIPPED. `BENCH_ONLY=gallery` or
+//! `BENCH_ONLY=library` runs that section alone, without the shared library, nginx or
+//! vipsthumbnail, for working on it.
 
 mod api;
 mod downloads;
@@ -19,6 +20,7 @@ mod fixtures;
 mod gallery;
 mod hostile;
 mod http;
+mod library;
 mod load;
 mod nginx;
 mod procs;
@@ -76,8 +78,8 @@ fn main() -> ExitCode {
 /// Runs everything; returns the number of failed sections.
 fn run() -> Result<usize, String> {
     let runs = runs()?;
-    if gallery_only()? {
-        return run_gallery_only(runs);
+    if let Some(section) = only()? {
+        return run_only(section, runs);
     }
     procs::ensure_programs(&[("nginx", "nginx"), ("vipsthumbnail", "libvips-tools")])?;
     let bin = procs::isync_binary()?;
@@ -119,6 +121,7 @@ fn run() -> Result<usize, String> {
     let bombs = attempt("bombs", hostile::bombs(&b));
     let downloads = attempt("downloads", with_nginx(&nginx).and_then(|n| downloads::bench(&b, &setup, n)));
     drop(nginx);
+    let library = attempt("library", library::bench(&b.bin, &b.work, b.runs));
     // Last: Chromium takes both cores while it runs.
     let gallery = attempt("gallery", gallery::bench(&b.bin, &b.work, b.runs));
 
@@ -132,6 +135,7 @@ fn run() -> Result<usize, String> {
         ("Downloads (page cache warm)", downloads),
         ("Under attack (500 connections trickling request heads from 50 loopback addresses; decompression bombs)", slow.into_iter().chain(bombs).collect()),
         ("Cold start", cold),
+        (library::TITLE, library),
         (gallery::TITLE, gallery),
     ];
     println!("{}", header(&b, &load_before));
@@ -147,39 +151,51 @@ fn failed_row(name: &str, e: &str) -> Vec<Row> {
     vec![Row::new(format!("{name}: FAILED — {}", e.replace('|', "/")), "", &[])]
 }
 
-/// `BENCH_ONLY=gallery`: only the gallery section, in a temporary directory of its own, with a
+/// A section that `BENCH_ONLY` can run alone.
+#[derive(Clone, Copy)]
+enum Only {
+    Gallery,
+    Library,
+}
+
+/// `BENCH_ONLY=gallery|library`: only that section, in a temporary directory of its own, with a
 /// shorter header; returns the number of failed sections (0 or 1).
-fn run_gallery_only(runs: usize) -> Result<usize, String> {
+fn run_only(section: Only, runs: usize) -> Result<usize, String> {
     let bin = procs::isync_binary()?;
     let load_before = load_average();
     let temp = tempfile::Builder::new()
         .prefix("isync-bench-")
         .tempdir()
         .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
-    let (rows, failed) = match gallery::bench(&bin, temp.path(), runs) {
+    let (name, title, result) = match section {
+        Only::Gallery => ("gallery", gallery::TITLE, gallery::bench(&bin, temp.path(), runs)),
+        Only::Library => ("library", library::TITLE, library::bench(&bin, temp.path(), runs)),
+    };
+    let (rows, failed) = match result {
         Ok(rows) => (rows, 0),
-        Err(e) => (failed_row("gallery", &e), 1),
+        Err(e) => (failed_row(name, &e), 1),
     };
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!(
-        "## isync benchmark (BENCH_ONLY=gallery)\n\n{cores} cores; load average {load_before} before, {} after. \
+        "## isync benchmark (BENCH_ONLY={name})\n\n{cores} cores; load average {load_before} before, {} after. \
          Medians of {runs} runs (min–max). isync: {}.\n",
         load_average(),
         bin.display()
     );
-    println!("{}", report::table(&[(gallery::TITLE, rows)]));
+    println!("{}", report::table(&[(title, rows)]));
     progress("done; removing the temporary directory");
     drop(temp);
     Ok(failed)
 }
 
-/// True when BENCH_ONLY asks for the gallery section alone; unset or empty means everything.
-fn gallery_only() -> Result<bool, String> {
+/// The section BENCH_ONLY asks for alone; unset or empty means everything.
+fn only() -> Result<Option<Only>, String> {
     match std::env::var("BENCH_ONLY") {
-        Err(_) => Ok(false),
-        Ok(text) if text.is_empty() => Ok(false),
-        Ok(text) if text == "gallery" => Ok(true),
-        Ok(text) => Err(format!("BENCH_ONLY may only be gallery (or unset), not {text:?}")),
+        Err(_) => Ok(None),
+        Ok(text) if text.is_empty() => Ok(None),
+        Ok(text) if text == "gallery" => Ok(Some(Only::Gallery)),
+        Ok(text) if text == "library" => Ok(Some(Only::Library)),
+        Ok(text) => Err(format!("BENCH_ONLY may only be gallery or library (or unset), not {text:?}")),
     }
 }
 
