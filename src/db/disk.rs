@@ -59,20 +59,20 @@ pub enum Kept {
 impl Kept {
     fn found_sql(self) -> &'static str {
         match self {
-            Kept::File => "UPDATE DiskFile SET missing = 0 WHERE fileId = ?1 AND missing != 0",
-            Kept::Catalog => "UPDATE DiskCatalog SET missing = 0 WHERE catalogId = ?1 AND missing != 0",
+            Kept::File => "UPDATE DiskFile SET missing = 0, missedAt = NULL WHERE fileId = ?1",
+            Kept::Catalog => "UPDATE DiskCatalog SET missing = 0, missedAt = NULL WHERE catalogId = ?1",
         }
     }
 
     fn missed_sql(self) -> &'static str {
         match self {
             Kept::File => {
-                "INSERT INTO DiskFile(fileId, missing) VALUES (?1, 1) \
-                 ON CONFLICT(fileId) DO UPDATE SET missing = missing + 1 RETURNING missing"
+                "INSERT INTO DiskFile(fileId, missing, missedAt) VALUES (?1, 1, ?2) ON CONFLICT(fileId) \
+                 DO UPDATE SET missing = missing + 1, missedAt = coalesce(missedAt, ?2) RETURNING missing, missedAt"
             }
             Kept::Catalog => {
-                "INSERT INTO DiskCatalog(catalogId, missing) VALUES (?1, 1) \
-                 ON CONFLICT(catalogId) DO UPDATE SET missing = missing + 1 RETURNING missing"
+                "INSERT INTO DiskCatalog(catalogId, missing, missedAt) VALUES (?1, 1, ?2) ON CONFLICT(catalogId) \
+                 DO UPDATE SET missing = missing + 1, missedAt = coalesce(missedAt, ?2) RETURNING missing, missedAt"
             }
         }
     }
@@ -84,9 +84,11 @@ pub fn found(conn: &Connection, kept: Kept, id: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Counts one more look that did not find the file or catalog `id`; returns the looks in a row.
-pub fn missed(conn: &Connection, kept: Kept, id: i64) -> rusqlite::Result<i64> {
-    conn.prepare_cached(kept.missed_sql())?.query_row([id], |row| row.get(0))
+/// Counts one more look (at `now`) that did not find the file or catalog `id`; returns the
+/// looks in a row and when the first of them was.
+pub fn missed(conn: &Connection, kept: Kept, id: i64, now: i64) -> rusqlite::Result<(i64, i64)> {
+    conn.prepare_cached(kept.missed_sql())?
+        .query_row(params![id, now], |row| Ok((row.get(0)?, int_at(row, 1).unwrap_or(now))))
 }
 
 /// What a new probe says of a changed (or never probed) file.
@@ -105,30 +107,68 @@ pub struct Reprobed {
     pub changed: bool,
 }
 
-/// Writes a new probe of file `id` back; a changed file's thumbnails count as not built.
+/// Writes a new probe of file `id` back, unless it became an upload in progress meanwhile. A
+/// changed file takes the probe's metadata and its thumbnails count as not built; a first look
+/// at a row from before only fills what the row lacks. An uploaded file keeps the createTime
+/// its client gave.
 pub fn update_probed(conn: &Connection, id: i64, p: &Reprobed, now: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE Files SET size = ?2, type = ?3, width = ?4, height = ?5, orientation = ?6, duration = ?7, \
-         createTime = coalesce(?8, createTime), latitude = coalesce(?9, latitude), \
-         longitude = coalesce(?10, longitude), lastModifyTime = CASE WHEN ?11 THEN ?12 ELSE lastModifyTime END, \
-         statusForThumb = CASE WHEN ?11 THEN 0 ELSE statusForThumb END, \
-         statusForScreen = CASE WHEN ?11 THEN 0 ELSE statusForScreen END WHERE id = ?1",
-    )?
-    .execute(params![
-        id,
-        p.size,
-        p.file_type,
-        p.width,
-        p.height,
-        p.orientation,
-        p.duration,
-        p.taken,
-        p.place.map(|(latitude, _)| latitude),
-        p.place.map(|(_, longitude)| longitude),
-        p.changed,
-        now
-    ])?;
+    const NOT_UPLOADING: &str = "coalesce(statusForOrigin, 0) != 2 AND coalesce(statusForThumb, 0) != 2 \
+                                 AND coalesce(statusForScreen, 0) != 2";
+    let (latitude, longitude) = (p.place.map(|(latitude, _)| latitude), p.place.map(|(_, longitude)| longitude));
+    if p.changed {
+        let sql = format!(
+            "UPDATE Files SET size = ?2, type = ?3, width = ?4, height = ?5, orientation = ?6, duration = ?7, \
+             createTime = CASE WHEN uploadUserId IS NULL THEN coalesce(?8, createTime) ELSE createTime END, \
+             latitude = coalesce(?9, latitude), longitude = coalesce(?10, longitude), lastModifyTime = ?11, \
+             statusForThumb = 0, statusForScreen = 0 WHERE id = ?1 AND {NOT_UPLOADING}"
+        );
+        let values = params![
+            id,
+            p.size,
+            p.file_type,
+            p.width,
+            p.height,
+            p.orientation,
+            p.duration,
+            p.taken,
+            latitude,
+            longitude,
+            now
+        ];
+        conn.prepare_cached(&sql)?.execute(values)?;
+    } else {
+        let sql = format!(
+            "UPDATE Files SET size = ?2, width = coalesce(width, ?3), height = coalesce(height, ?4), \
+             orientation = coalesce(orientation, ?5), duration = coalesce(duration, ?6), \
+             createTime = CASE WHEN uploadUserId IS NULL THEN coalesce(?7, createTime) ELSE createTime END, \
+             latitude = coalesce(latitude, ?8), longitude = coalesce(longitude, ?9) WHERE id = ?1 AND {NOT_UPLOADING}"
+        );
+        let values = params![id, p.size, p.width, p.height, p.orientation, p.duration, p.taken, latitude, longitude];
+        conn.prepare_cached(&sql)?.execute(values)?;
+    }
     Ok(())
+}
+
+/// Removes file `id` gone from the disk, if it is still in physical catalog `real_catalog_id`
+/// and not an upload in progress (the API may have changed it since the look); true if removed.
+pub fn remove_file(conn: &Connection, id: i64, real_catalog_id: i64) -> rusqlite::Result<bool> {
+    let removed = conn
+        .prepare_cached(
+            "DELETE FROM Files WHERE id = ?1 AND realCatalogId = ?2 AND coalesce(statusForOrigin, 0) != 2 \
+             AND coalesce(statusForThumb, 0) != 2 AND coalesce(statusForScreen, 0) != 2",
+        )?
+        .execute(params![id, real_catalog_id])?;
+    Ok(removed > 0)
+}
+
+/// True when a root catalog lies in the physical tree at `dir` (or is it).
+pub fn holds_root(conn: &Connection, dir: &str) -> rusqlite::Result<bool> {
+    let dir = dir.trim_end_matches('/');
+    conn.prepare_cached(
+        "SELECT EXISTS(SELECT 1 FROM Catalog WHERE coalesce(parentId, -1) = -1 \
+         AND (path = ?1 OR (path > ?1 || '/' AND path < ?1 || '0')))",
+    )?
+    .query_row([dir], |row| row.get(0))
 }
 
 /// A catalog whose directory lies directly inside another one's.
@@ -137,6 +177,10 @@ pub struct KnownCatalog {
     pub id: i64,
     pub path: String,
     pub parent_id: i64,
+    pub missing: i64,
+    /// Device and inode of its directory at the last look, if recorded.
+    pub device: Option<i64>,
+    pub inode: Option<i64>,
 }
 
 impl KnownCatalog {
@@ -150,11 +194,20 @@ impl KnownCatalog {
 pub fn sub_catalogs(conn: &Connection, dir: &str) -> rusqlite::Result<Vec<KnownCatalog>> {
     let dir = dir.trim_end_matches('/');
     let mut statement = conn.prepare_cached(
-        "SELECT id, path, coalesce(parentId, -1) FROM Catalog WHERE path > ?1 || '/' AND path < ?1 || '0' \
-         AND instr(substr(path, length(?1) + 2), '/') = 0",
+        "SELECT c.id, c.path, coalesce(c.parentId, -1), coalesce(d.missing, 0), d.device, d.inode FROM Catalog c \
+         LEFT JOIN DiskCatalog d ON d.catalogId = c.id WHERE c.path > ?1 || '/' AND c.path < ?1 || '0' \
+         AND instr(substr(c.path, length(?1) + 2), '/') = 0",
     )?;
-    let rows = statement
-        .query_map([dir], |row| Ok(KnownCatalog { id: row.get(0)?, path: row.get(1)?, parent_id: row.get(2)? }))?;
+    let rows = statement.query_map([dir], |row| {
+        Ok(KnownCatalog {
+            id: row.get(0)?,
+            path: row.get(1)?,
+            parent_id: row.get(2)?,
+            missing: row.get(3)?,
+            device: int_at(row, 4),
+            inode: int_at(row, 5),
+        })
+    })?;
     rows.collect()
 }
 
@@ -231,9 +284,10 @@ pub struct Removed {
 }
 
 /// Removes the catalog of directory `dir` and every catalog below it on the disk, with the
-/// files they hold physically. Files and catalogs that only belong to them logically (moved
-/// there by the API from elsewhere) go back to their physical catalog, or to the removed
-/// catalog's parent.
+/// files they hold physically (uploads in progress among them: they cannot be finished). Files
+/// and catalogs that only belong to them logically (moved there by the API from elsewhere) go
+/// back to their physical catalog, or to the removed catalog's parent. Callers make sure no
+/// root lies in the tree (`holds_root`).
 pub fn remove_tree(conn: &Connection, dir: &str) -> rusqlite::Result<Removed> {
     let dir = dir.trim_end_matches('/');
     conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS doomed(id integer PRIMARY KEY); DELETE FROM doomed;")?;
@@ -254,7 +308,9 @@ pub fn remove_tree(conn: &Connection, dir: &str) -> rusqlite::Result<Removed> {
     }
     conn.execute_batch(
         "DELETE FROM Files WHERE realCatalogId IN doomed;
-         UPDATE Files SET catalogId = realCatalogId WHERE catalogId IN doomed;",
+         UPDATE Files SET catalogId = realCatalogId,
+             rootCatalogId = coalesce((SELECT rootId FROM Catalog WHERE id = Files.realCatalogId), rootCatalogId)
+             WHERE catalogId IN doomed;",
     )?;
     if let Some((parent_id, root_id)) = parent {
         conn.prepare_cached(

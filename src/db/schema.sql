@@ -104,20 +104,23 @@ BEGIN UPDATE FilesGeneration SET n = n + 1; END;
 
 -- What the sweep (scan::walk) last saw on the disk, ours alone (the original had none): each
 -- file's size and modification time when it was last probed, and for files and folders how many
--- looks in a row have not found them (removed at the second). A folder's device and inode tell
+-- looks in a row have not found them, since when (removed at the second, if long enough after
+-- the first). A folder's device and inode tell
 -- a folder moved on the disk (it keeps its catalog) and a root's disk that is not mounted from
 -- one that was emptied. Rows go with their file or catalog.
 CREATE TABLE IF NOT EXISTS DiskFile(
     fileId integer PRIMARY KEY,
     size integer,
     mtime integer,
-    missing integer NOT NULL DEFAULT 0
+    missing integer NOT NULL DEFAULT 0,
+    missedAt integer          -- when the first look of the current run missed it
 );
 CREATE TABLE IF NOT EXISTS DiskCatalog(
     catalogId integer PRIMARY KEY,
     device integer,
     inode integer,
-    missing integer NOT NULL DEFAULT 0
+    missing integer NOT NULL DEFAULT 0,
+    missedAt integer
 );
 CREATE INDEX IF NOT EXISTS disk_catalog_by_identity ON DiskCatalog(inode, device);
 CREATE TRIGGER IF NOT EXISTS disk_file_goes_with_its_file AFTER DELETE ON Files

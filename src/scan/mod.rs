@@ -6,9 +6,12 @@
 //! module does the configuration and the users, and `sweep` looks at every known root for the
 //! running server. `own_rows` is the start-up check that forgets rows of the server's own files.
 
+mod changes;
 mod own_rows;
+mod progress;
 pub mod sweeper;
 mod walk;
+mod writer;
 
 use crate::clock;
 use crate::config::{Config, SCAN_CONFIG_FILE};
@@ -17,10 +20,11 @@ use crate::fs::own_files::OwnFiles;
 use crate::logging::shown_path;
 use crate::password::hash_password;
 use miniserde::json::{self, Object, Value};
+pub use progress::Progress;
 use rusqlite::Connection;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
-pub use walk::{Look, Progress};
+pub use walk::Look;
 
 /// One scan instruction, in command-line order.
 #[derive(Debug, PartialEq)]
@@ -39,7 +43,13 @@ pub enum ScanStep {
 pub fn run(conn: &mut Connection, config: &Config, steps: &[ScanStep], by_operator: bool) -> Result<Progress, String> {
     let mut progress = Progress::new();
     let own = OwnFiles::of(config);
-    let look = Look { own: &own, thumbs: &config.thumb_path, accept_new_device: by_operator, settle: Duration::ZERO };
+    let look = Look {
+        own: &own,
+        thumbs: &config.thumb_path,
+        accept_new_device: by_operator,
+        settle: Duration::ZERO,
+        removal_delay: Duration::ZERO,
+    };
     for step in steps {
         match step {
             ScanStep::DefaultConfig => {
@@ -67,16 +77,26 @@ pub fn run(conn: &mut Connection, config: &Config, steps: &[ScanStep], by_operat
 
 /// One of the server's looks at every known root (the roots the scan configurations
 /// registered): what `isync scan` does to them, without the configurations' users and grants,
-/// quietly (a summary goes to the log), and leaving files still being written (modified less
-/// than `settle` ago) for a later look.
-pub fn sweep(conn: &mut Connection, config: &Config, settle: Duration) -> Result<Progress, String> {
+/// quietly (a summary goes to the log), leaving files still being written (modified less than
+/// `settle` ago) for a later look, and removing what went missing only `removal_delay` after the
+/// first look that missed it.
+pub fn sweep(
+    conn: &mut Connection,
+    config: &Config,
+    settle: Duration,
+    removal_delay: Duration,
+) -> Result<Progress, String> {
     let mut progress = Progress::new();
     progress.verbose = false;
     let own = OwnFiles::of(config);
-    let look = Look { own: &own, thumbs: &config.thumb_path, accept_new_device: false, settle };
+    let look = Look { own: &own, thumbs: &config.thumb_path, accept_new_device: false, settle, removal_delay };
     let roots = db::catalogs::root_paths(conn).map_err(|e| e.to_string())?;
     for root in roots {
-        walk::scan_root_path(conn, Path::new(&root), &look, &mut progress).map_err(|e| e.to_string())?;
+        // One root's failure (the database busy too long, a damaged row) spares the others.
+        if let Err(e) = walk::scan_root_path(conn, Path::new(&root), &look, &mut progress) {
+            log::warn!("sweep of {} failed: {e}; the next look tries again", shown_path(Path::new(&root)));
+            progress.failed += 1;
+        }
     }
     if progress.changed_anything() {
         db::refresh_statistics(conn).map_err(|e| e.to_string())?;

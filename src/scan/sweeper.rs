@@ -3,9 +3,10 @@
 //! `watchFolders` is 0), and every `sweepInterval` seconds whatever happened (for folders the
 //! watches cannot cover: past the kernel's limit, or on file systems without events). Events
 //! are settled first: the look waits for QUIET without new ones (at most SETTLE_AT_MOST), so a
-//! copy of many files is one look. A look that left something pending (a file or folder missed
-//! once, a file still being written) is followed by another SETTLE later: removals take two
-//! looks, and a copy in progress is taken once it has stopped changing.
+//! copy of many files is one look. A look that left a file still being written is followed by
+//! another SETTLE later, which takes it once it has stopped changing; one that missed a file or
+//! folder, by another REMOVAL_DELAY later, which removes it if it is still gone (two looks, that
+//! far apart: a disk away for a moment, a USB reset, costs nothing).
 
 use crate::config::Config;
 use crate::db;
@@ -15,6 +16,8 @@ use std::time::{Duration, Instant};
 /// How long a file must be left unchanged before a sweep takes it, and how soon a look that left
 /// something pending is followed by another.
 pub const SETTLE: Duration = Duration::from_secs(2);
+/// How long something must stay gone before a look removes it.
+pub const REMOVAL_DELAY: Duration = Duration::from_secs(20);
 /// Events are settled when none came for this long...
 const QUIET: Duration = Duration::from_secs(1);
 /// ...or when they have kept coming for this long.
@@ -47,8 +50,11 @@ pub fn start(config: &Config) -> Result<(), String> {
 fn run(config: &Config, interval: Option<Duration>, mut watcher: Option<Watcher>) {
     let mut warned_about_limit = false;
     loop {
-        let pending = look(config, watcher.as_mut(), &mut warned_about_limit);
-        let wait = if pending { SETTLE } else { interval.unwrap_or(Duration::MAX) };
+        let wait = match look(config, watcher.as_mut(), &mut warned_about_limit) {
+            Some(Pending::Settling) => SETTLE,
+            Some(Pending::Missing) => REMOVAL_DELAY + Duration::from_secs(1),
+            None => interval.unwrap_or(Duration::MAX),
+        };
         match &watcher {
             Some(watcher) => {
                 if watcher.wait(wait) {
@@ -61,27 +67,40 @@ fn run(config: &Config, interval: Option<Duration>, mut watcher: Option<Watcher>
     }
 }
 
+/// What a look left for the next one.
+enum Pending {
+    /// Files still being written (or a root whose look failed).
+    Settling,
+    /// Files or folders missed, to remove if they stay gone.
+    Missing,
+}
+
 /// One look at every root, then watches for every folder of the catalog. Opens a connection of
-/// its own and closes it, so that an idle server holds no sweeper cache between looks. True
-/// when the look left something pending.
-fn look(config: &Config, watcher: Option<&mut Watcher>, warned_about_limit: &mut bool) -> bool {
+/// its own and closes it, so that an idle server holds no sweeper cache between looks.
+fn look(config: &Config, watcher: Option<&mut Watcher>, warned_about_limit: &mut bool) -> Option<Pending> {
     let mut conn = match db::open(&config.database) {
         Ok(conn) => conn,
         Err(e) => {
             log::error!("sweep: cannot open the database: {e}");
-            return false;
+            return None;
         }
     };
-    let pending = match super::sweep(&mut conn, config, SETTLE) {
+    let pending = match super::sweep(&mut conn, config, SETTLE, REMOVAL_DELAY) {
         Ok(look) => {
             if look.changed_anything() || look.pending() || look.offline > 0 {
                 log::info!("sweep: {}", look.line());
             }
-            look.pending()
+            if look.unsettled > 0 || look.failed > 0 {
+                Some(Pending::Settling)
+            } else if look.missing > 0 {
+                Some(Pending::Missing)
+            } else {
+                None
+            }
         }
         Err(e) => {
             log::error!("sweep failed: {e}");
-            false
+            None
         }
     };
     if let Some(watcher) = watcher {

@@ -12,7 +12,8 @@
 //!   thumbnails) only at the second look in a row that misses it; a directory that cannot be read
 //!   counts nothing as missing;
 //! - a root that is missing, empty where it held files, or on another device than before (a USB
-//!   disk not mounted) is *offline*: nothing under it is changed, and it is said so;
+//!   disk not mounted) is *offline*: nothing under it is changed, and it is said so; so is a
+//!   folder that was another disk mounted inside a root and is gone;
 //! - uploads in progress (any status 2) are never touched, and a file still being written
 //!   (modified within the look's settle time, or named like a partial download) waits for a
 //!   later look.
@@ -20,9 +21,14 @@
 //! Dot-entries are skipped, directory symlinks are never followed, file symlinks are taken only
 //! when they resolve inside the same root. The server's own files (`fs::own_files`: the app
 //! dir, the thumbnail cache, the log) are never indexed: a root that is one of them is refused,
-//! and one met inside a root is skipped with its subtree. Rows are committed in batches so the
-//! server's writers are never blocked for long. Prints progress on stderr.
+//! and one met inside a root is skipped with its subtree; a root met inside another is left to
+//! its own walk. The disk is read and files are probed outside write transactions, which
+//! `writer` keeps short (`changes` has the decisions beyond new files). Prints progress on
+//! stderr.
 
+use super::changes::{self, is_partial, is_unsettled, say};
+use super::writer::Writer;
+use super::Progress;
 use crate::clock;
 use crate::db::disk::{self, Kept, KnownCatalog, KnownFile, Reprobed};
 use crate::db::{self, catalogs::Catalog, catalogs::NewCatalog, files::ScannedFile};
@@ -32,21 +38,13 @@ use crate::logging::shown_path;
 use crate::media::name_date::taken_from_name;
 use crate::media::probe;
 use crate::model::file_type;
-use crate::thumb_cache::levels::{self, Level};
 use rusqlite::{Connection, Transaction};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::DirEntry;
+use std::io::ErrorKind;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-
-/// Rows written per transaction.
-const BATCH: usize = 500;
-const PROGRESS_EVERY: Duration = Duration::from_secs(2);
-/// Looks in a row that must miss a file or folder before it is removed.
-const MISSED_LOOKS: i64 = 2;
-/// Names of files that are still being written by a download, a copy or a sync tool.
-const PARTIAL_SUFFIXES: [&str; 6] = [".part", ".tmp", ".crdownload", ".download", ".partial", ".!sync"];
+use std::time::Duration;
 
 /// How a look treats what it meets.
 pub struct Look<'a> {
@@ -56,91 +54,12 @@ pub struct Look<'a> {
     /// An explicit `isync scan` accepts a root found on another device than before (the
     /// operator moved the library); the server's sweeps take it for a disk that is not mounted.
     pub accept_new_device: bool,
-    /// A file modified less than this long ago is still being written: a later look takes it.
+    /// A file or folder modified less than this long ago is still being written: a later look
+    /// takes it.
     pub settle: Duration,
-}
-
-/// Counters of a scan, reported on stderr while it runs and at the end.
-pub struct Progress {
-    pub directories: u64,
-    pub files: u64,
-    pub skipped: u64,
-    pub changed: u64,
-    pub removed: u64,
-    /// Files and folders missed by this look, kept until a second look misses them too.
-    pub missing: u64,
-    /// Files still being written, left for a later look.
-    pub unsettled: u64,
-    /// Roots that were offline.
-    pub offline: u64,
-    /// Print progress on stderr (`isync scan`) or stay quiet (the server's sweeps log instead).
-    pub verbose: bool,
-    started: Instant,
-    last_report: Instant,
-}
-
-impl Progress {
-    pub fn new() -> Self {
-        let now = Instant::now();
-        Progress {
-            directories: 0,
-            files: 0,
-            skipped: 0,
-            changed: 0,
-            removed: 0,
-            missing: 0,
-            unsettled: 0,
-            offline: 0,
-            verbose: true,
-            started: now,
-            last_report: now,
-        }
-    }
-
-    fn tick(&mut self) {
-        if self.verbose && self.last_report.elapsed() >= PROGRESS_EVERY {
-            self.last_report = Instant::now();
-            eprintln!("scan: {}", self.line());
-        }
-    }
-
-    pub fn line(&self) -> String {
-        let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
-        format!(
-            "{} directories, {} new files, {} changed, {} removed, {} known files skipped, \
-             {} missing once, {} still being written, {} roots offline ({:.0} files/s)",
-            self.directories,
-            self.files,
-            self.changed,
-            self.removed,
-            self.skipped,
-            self.missing,
-            self.unsettled,
-            self.offline,
-            (self.files + self.skipped + self.changed) as f64 / seconds
-        )
-    }
-
-    /// True when a later look has something to settle: files missed once or still being written.
-    pub fn pending(&self) -> bool {
-        self.missing > 0 || self.unsettled > 0
-    }
-
-    /// True when the look changed the catalog.
-    pub fn changed_anything(&self) -> bool {
-        self.files + self.changed + self.removed > 0
-    }
-
-    pub fn finish(&self) {
-        if self.verbose {
-            eprintln!("scan: done: {} in {:.1}s", self.line(), self.started.elapsed().as_secs_f64());
-        }
-    }
-}
-
-/// Tells the operator, through the log (which `isync scan` writes to stderr).
-fn say(message: &str) {
-    log::info!("scan: {message}");
+    /// How long after the first look that missed a file or folder a later one may remove it (a
+    /// disk that went away for a moment, a USB reset, must not cost the library).
+    pub removal_delay: Duration,
 }
 
 /// Registers `path` (step 2) and walks it (step 3). Returns the catalog id when the path is an
@@ -164,9 +83,12 @@ pub fn scan_root_path(
         );
         return Ok(None);
     }
-    let catalog = db::in_transaction(conn, |tx| register(tx, text))?;
+    let catalog = match db::catalogs::by_path(conn, text)? {
+        Some(known) => known,
+        None => db::in_transaction(conn, |tx| register(tx, text))?,
+    };
     let entry_root = catalog.is_root().then_some(catalog.id);
-    match db::in_transaction(conn, |tx| offline(tx, &catalog, look))? {
+    match changes::offline(conn, &catalog, look)? {
         Some(why) => {
             progress.offline += 1;
             say(&format!("{} is offline ({why}): nothing under it is changed", shown_path(path)));
@@ -174,36 +96,6 @@ pub fn scan_root_path(
         None => walk(conn, catalog, real, look, progress)?,
     }
     Ok(entry_root)
-}
-
-/// Why the tree at `top` cannot be looked at now, if it cannot: its directory is missing, is
-/// empty where it held files, or is on another device than at the last look (the device is
-/// recorded once the tree is seen online).
-fn offline(tx: &Transaction, top: &Catalog, look: &Look) -> rusqlite::Result<Option<String>> {
-    let metadata = match std::fs::metadata(&top.path) {
-        Ok(m) if m.is_dir() => m,
-        Ok(_) => return Ok(Some("not a directory".into())),
-        Err(e) => return Ok(Some(format!("cannot be read: {e}"))),
-    };
-    let empty = std::fs::read_dir(&top.path)
-        .map_or(true, |mut entries| entries.all(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with('.'))));
-    if empty {
-        let held = disk::files_under(tx, &top.path)?;
-        if held > 0 {
-            return Ok(Some(format!("empty, where {held} files were")));
-        }
-    }
-    let device = metadata.dev() as i64; // dev_t: an opaque number, stored as SQLite's integer
-    match disk::device_of(tx, top.id)? {
-        Some(recorded) if recorded != device && !look.accept_new_device => {
-            return Ok(Some(
-                "on another device than before: a disk that is not mounted? `isync scan` accepts the new one".into(),
-            ));
-        }
-        Some(recorded) if recorded == device => {}
-        _ => disk::set_device(tx, top.id, device)?,
-    }
-    Ok(None)
 }
 
 fn register(tx: &Transaction, path: &str) -> rusqlite::Result<Catalog> {
@@ -232,25 +124,36 @@ struct Dir {
     real: PathBuf,
 }
 
-/// The sub-directories of one directory the walk found (their paths).
-#[derive(Default)]
-struct Found {
+/// What the walk found in one directory.
+struct Listing {
+    /// Paths of the sub-directories present (walked, or left to their own walk or as offline).
     dirs: HashSet<String>,
+    /// False when an entry could not be read or looked at: then nothing counts as missing.
+    complete: bool,
 }
 
-/// Breadth-first walk from `top` (whose canonical path is `root_dir`), committing every BATCH rows.
+/// Breadth-first walk from `top` (whose canonical path is `root_dir`); what went missing for
+/// good is removed at the end, once every folder moved inside the tree has been found.
 fn walk(
-    conn: &mut Connection,
+    conn: &Connection,
     top: Catalog,
     root_dir: PathBuf,
     look: &Look,
     progress: &mut Progress,
 ) -> rusqlite::Result<()> {
+    let mut w = Writer::new(conn);
     let mut queue = VecDeque::from([Dir { catalog: top, real: root_dir.clone() }]);
-    let mut tx = conn.transaction()?;
-    let mut pending = 0;
+    let mut doomed = Vec::new();
     while let Some(dir) = queue.pop_front() {
+        // Once per look, even where the configuration names a folder inside another one.
+        if !progress.walked.insert(dir.catalog.id) {
+            continue;
+        }
         progress.directories += 1;
+        // The API may have deleted or moved it since it was queued.
+        if db::catalogs::by_id(w.conn(), dir.catalog.id)?.is_none_or(|c| c.path != dir.catalog.path) {
+            continue;
+        }
         let entries = match std::fs::read_dir(&dir.catalog.path) {
             Ok(entries) => entries,
             Err(e) => {
@@ -259,29 +162,31 @@ fn walk(
                 continue;
             }
         };
+        let dir_device = std::fs::metadata(&dir.catalog.path).ok().map(|m| m.dev() as i64);
         let mut known: HashMap<String, KnownFile> =
-            disk::files_in(&tx, dir.catalog.id)?.into_iter().map(|f| (f.file_name.clone(), f)).collect();
-        let (mut found, mut complete) = (Found::default(), true);
+            disk::files_in(w.conn(), dir.catalog.id)?.into_iter().map(|f| (f.file_name.clone(), f)).collect();
+        let mut subs: HashMap<String, KnownCatalog> =
+            disk::sub_catalogs(w.conn(), &dir.catalog.path)?.into_iter().map(|c| (c.path.clone(), c)).collect();
+        let mut listing = Listing { dirs: HashSet::new(), complete: true };
         for entry in entries {
             let Ok(entry) = entry else {
                 eprintln!("scan: cannot read all of {}", shown_path(Path::new(&dir.catalog.path)));
-                complete = false; // a partial listing must not make anything missing
+                listing.complete = false;
                 break;
             };
             let walked = Walked { root_dir: &root_dir, look };
-            pending += visit(&tx, &dir, &entry, &walked, &mut known, &mut found, &mut queue, progress)?;
-            if pending >= BATCH {
-                tx.commit()?;
-                tx = conn.transaction()?;
-                pending = 0;
-            }
+            visit(&mut w, &dir, &entry, &walked, &mut known, &subs, &mut listing, &mut queue, progress)?;
+            w.commit_if_due()?;
             progress.tick();
         }
-        if complete {
-            pending += missed(&tx, &dir.catalog, known.into_values(), &found, look, progress)?;
+        if listing.complete {
+            subs.retain(|path, _| !listing.dirs.contains(path));
+            let (files, dirs) = (known.into_values(), subs.into_values());
+            changes::missed(&mut w, &dir.catalog, dir_device, files, dirs, look, progress, &mut doomed)?;
         }
     }
-    tx.commit()
+    changes::remove_doomed(&mut w, doomed, look, progress)?;
+    w.commit()
 }
 
 /// What every entry of one walk is checked against.
@@ -290,195 +195,148 @@ struct Walked<'a> {
     look: &'a Look<'a>,
 }
 
-/// Handles one directory entry; returns the number of rows written. A known file met here is
-/// taken out of `known`, so that what is left there at the end of the directory was not found.
+/// Handles one directory entry. A known file met here is taken out of `known`, so that what is
+/// left there at the end of the directory was not found; a sub-directory met here goes into the
+/// listing.
 #[allow(clippy::too_many_arguments)]
 fn visit(
-    tx: &Transaction,
+    w: &mut Writer,
     dir: &Dir,
     entry: &DirEntry,
     walked: &Walked,
     known: &mut HashMap<String, KnownFile>,
-    found: &mut Found,
+    subs: &HashMap<String, KnownCatalog>,
+    listing: &mut Listing,
     queue: &mut VecDeque<Dir>,
     progress: &mut Progress,
-) -> rusqlite::Result<usize> {
-    let (real_dir, dir) = (&dir.real, &dir.catalog);
+) -> rusqlite::Result<()> {
+    let (real_dir, catalog) = (&dir.real, &dir.catalog);
     let name = entry.file_name();
     let Some(name) = name.to_str() else {
-        eprintln!("scan: skipped a name that is not UTF-8 in {}", shown_path(Path::new(&dir.path)));
-        return Ok(0);
+        eprintln!("scan: skipped a name that is not UTF-8 in {}", shown_path(Path::new(&catalog.path)));
+        return Ok(());
     };
     if name.starts_with('.') {
-        return Ok(0);
+        return Ok(());
     }
-    let Ok(kind) = entry.file_type() else { return Ok(0) };
-    let path = format!("{}/{name}", dir.path.trim_end_matches('/'));
+    let Ok(kind) = entry.file_type() else {
+        listing.complete = false;
+        return Ok(());
+    };
+    let path = format!("{}/{name}", catalog.path.trim_end_matches('/'));
     let real = real_dir.join(name);
     if kind.is_dir() {
-        if let Some(own) = walked.look.own.dir(&real) {
-            eprintln!("scan: {} is {}; not indexed", shown_path(Path::new(&path)), own.describe());
-            return Ok(0);
-        }
-        let identity = std::fs::symlink_metadata(&path).ok().map(|m| (m.dev() as i64, m.ino() as i64));
-        let (catalog, written) = match db::catalogs::by_path(tx, &path)? {
-            Some(existing) => {
-                disk::found(tx, Kept::Catalog, existing.id)?;
-                (existing, 0)
-            }
-            None => match moved_here(tx, &path, dir, identity)? {
-                Some(moved) => (moved, 1),
-                None => (db::catalogs::insert(tx, &child_catalog(&path, dir))?, 1),
-            },
-        };
-        if let Some((device, inode)) = identity {
-            disk::set_identity(tx, catalog.id, device, inode)?;
-        }
-        found.dirs.insert(path);
-        queue.push_back(Dir { catalog, real });
-        return Ok(written);
+        return visit_dir(w, catalog, path, real, walked.look, subs, listing, queue, progress);
     }
     let is_file = if kind.is_symlink() {
         symlink_to_file_inside(Path::new(&path), walked)
     } else {
         kind.is_file() && walked.look.own.file(&real).is_none()
     };
-    if !is_file || is_partial(name) {
-        return Ok(0);
+    if !is_file {
+        return Ok(());
     }
-    let Ok(metadata) = std::fs::metadata(&path) else { return Ok(0) };
-    let (size, mtime) = (metadata.len() as i64, metadata.mtime());
-    let file = known.remove(name);
-    if let Some(file) = file.as_ref().filter(|file| file.probed == Some((size, mtime))) {
-        if file.missing > 0 {
-            disk::found(tx, Kept::File, file.id)?;
+    let file = known.remove(name); // present, whatever follows
+    if is_partial(name) {
+        return Ok(());
+    }
+    let metadata = match std::fs::metadata(&path) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()), // gone since the listing
+        Err(_) => {
+            listing.complete = false;
+            return Ok(());
         }
+    };
+    let (size, mtime) = (metadata.len() as i64, metadata.mtime());
+    if let Some(file) = file.as_ref().filter(|f| f.missing > 0) {
+        w.write(|c| disk::found(c, Kept::File, file.id))?;
+    }
+    if file.as_ref().is_some_and(|f| f.probed == Some((size, mtime))) {
         progress.skipped += 1;
-        return Ok(0);
+        return Ok(());
+    }
+    if file.is_none() && db::files::exists_in(w.conn(), catalog.id, name)? {
+        progress.skipped += 1; // an upload in progress
+        return Ok(());
     }
     // New, or changed since its last probe: only once it has stopped changing.
     if is_unsettled(mtime, walked.look.settle) {
         progress.unsettled += 1;
-        return Ok(0);
+        return Ok(());
     }
     match file {
-        Some(file) => {
-            let changed = file.probed.is_some() || file.size != size;
-            reprobe(tx, dir, &file, Path::new(&path), (size, mtime), changed, walked.look)?;
-            if changed {
-                progress.changed += 1;
-            } else {
-                progress.skipped += 1;
-            }
-            Ok(1)
+        Some(file) => reprobe(w, catalog, &file, Path::new(&path), (size, mtime), walked.look, progress),
+        None => {
+            insert_file(w, catalog, name, Path::new(&path), (size, mtime))?;
+            progress.files += 1;
+            Ok(())
         }
-        None if db::files::exists_in(tx, dir.id, name)? => {
-            progress.skipped += 1; // an upload in progress
-            Ok(0)
+    }
+}
+
+/// A sub-directory: a known one is walked (unless it is a root, walked on its own, or a disk
+/// that is not mounted); a new one becomes a catalog (or is a known one moved here) once it has
+/// stopped changing.
+#[allow(clippy::too_many_arguments)]
+fn visit_dir(
+    w: &mut Writer,
+    parent: &Catalog,
+    path: String,
+    real: PathBuf,
+    look: &Look,
+    subs: &HashMap<String, KnownCatalog>,
+    listing: &mut Listing,
+    queue: &mut VecDeque<Dir>,
+    progress: &mut Progress,
+) -> rusqlite::Result<()> {
+    if let Some(own) = look.own.dir(&real) {
+        eprintln!("scan: {} is {}; not indexed", shown_path(Path::new(&path)), own.describe());
+        return Ok(());
+    }
+    let Ok(metadata) = std::fs::symlink_metadata(&path) else {
+        listing.complete = false;
+        return Ok(());
+    };
+    let identity = (metadata.dev() as i64, metadata.ino() as i64);
+    listing.dirs.insert(path.clone());
+    let catalog = match subs.get(&path) {
+        Some(known) if known.is_root() => return Ok(()),
+        Some(known) => {
+            // Even for the operator: a disk mounted inside a root is accepted only as it was.
+            if known.device.is_some_and(|device| device != identity.0) {
+                progress.offline += 1;
+                say(&format!(
+                    "{} is on another device than before (a disk not mounted?): offline",
+                    shown_path(Path::new(&path))
+                ));
+                return Ok(());
+            }
+            if known.missing > 0 {
+                w.write(|c| disk::found(c, Kept::Catalog, known.id))?;
+            }
+            if (known.device, known.inode) != (Some(identity.0), Some(identity.1)) {
+                w.write(|c| disk::set_identity(c, known.id, identity.0, identity.1))?;
+            }
+            db::catalogs::by_id(w.conn(), known.id)?
+        }
+        None if is_unsettled(metadata.mtime(), look.settle) => {
+            progress.unsettled += 1; // just made, perhaps by the API, which adds its own row
+            return Ok(());
         }
         None => {
-            insert_file(tx, dir, name, Path::new(&path), (size, mtime))?;
-            progress.files += 1;
-            Ok(1)
+            let catalog = match changes::moved_here(w, &path, parent, identity)? {
+                Some(moved) => moved,
+                None => w.write(|c| db::catalogs::insert(c, &child_catalog(&path, parent)))?,
+            };
+            w.write(|c| disk::set_identity(c, catalog.id, identity.0, identity.1))?;
+            Some(catalog)
         }
+    };
+    if let Some(catalog) = catalog {
+        queue.push_back(Dir { catalog, real });
     }
-}
-
-/// The catalog of a folder moved (or renamed) to `path` inside `parent` on the disk: one whose
-/// directory had this device and inode at its last look and is no longer where it was. It gets
-/// the new path (with everything below it) and the new parent, so its files keep their ids,
-/// share links and help info. Moves across roots are not followed (they are a removal and a
-/// new folder), nor are roots.
-fn moved_here(
-    tx: &Transaction,
-    path: &str,
-    parent: &Catalog,
-    identity: Option<(i64, i64)>,
-) -> rusqlite::Result<Option<Catalog>> {
-    let Some((device, inode)) = identity else { return Ok(None) };
-    let Some((id, old_path)) = disk::catalog_with_identity(tx, device, inode)? else { return Ok(None) };
-    let still_there =
-        std::fs::symlink_metadata(&old_path).is_ok_and(|m| (m.dev() as i64, m.ino() as i64) == (device, inode));
-    let Some(old) = db::catalogs::by_id(tx, id)? else { return Ok(None) };
-    if old_path == path || still_there || old.is_root() || old.root_id != parent.root_id {
-        return Ok(None);
-    }
-    disk::move_tree(tx, &old_path, path, parent.id)?;
-    say(&format!(
-        "{} was moved to {}: its files keep their ids",
-        shown_path(Path::new(&old_path)),
-        shown_path(Path::new(path))
-    ));
-    db::catalogs::by_path(tx, path)
-}
-
-/// A name that download managers, copy and sync tools give a file they are still writing.
-fn is_partial(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    name.starts_with("~$") || PARTIAL_SUFFIXES.iter().any(|suffix| lower.ends_with(suffix))
-}
-
-/// True when a file modified at `mtime` (Unix seconds) may still be being written.
-fn is_unsettled(mtime: i64, settle: Duration) -> bool {
-    !settle.is_zero() && clock::now() - mtime < settle.as_secs().max(1) as i64
-}
-
-/// After a directory was read: counts the known files and sub-directories it did not hold as
-/// missed once more, and removes those missed by MISSED_LOOKS looks in a row (with their
-/// thumbnails). Root catalogs are never removed here (a missing root is offline). Returns the
-/// number of rows written.
-fn missed(
-    tx: &Transaction,
-    dir: &Catalog,
-    unseen: impl Iterator<Item = KnownFile>,
-    found: &Found,
-    look: &Look,
-    progress: &mut Progress,
-) -> rusqlite::Result<usize> {
-    let mut written = 0;
-    for file in unseen {
-        written += 1;
-        if disk::missed(tx, Kept::File, file.id)? < MISSED_LOOKS {
-            progress.missing += 1;
-            continue;
-        }
-        db::edits::delete_file(tx, file.id)?;
-        remove_thumbnails(look.thumbs, dir.id, file.id);
-        progress.removed += 1;
-        say(&format!("{} is gone from the disk: removed", shown_path(&Path::new(&dir.path).join(&file.file_name))));
-    }
-    let vanished: Vec<KnownCatalog> = disk::sub_catalogs(tx, &dir.path)?
-        .into_iter()
-        .filter(|c| !c.is_root() && !found.dirs.contains(&c.path))
-        .collect();
-    for catalog in vanished {
-        written += 1;
-        if disk::missed(tx, Kept::Catalog, catalog.id)? < MISSED_LOOKS {
-            progress.missing += 1;
-            continue;
-        }
-        let removed = disk::remove_tree(tx, &catalog.path)?;
-        for &(file, real_catalog) in &removed.files {
-            remove_thumbnails(look.thumbs, real_catalog, file);
-        }
-        for &id in &removed.catalogs {
-            let _ = std::fs::remove_dir_all(levels::thumb_dir(look.thumbs, id));
-        }
-        progress.removed += removed.files.len() as u64;
-        say(&format!(
-            "{} is gone from the disk: removed with its {} files",
-            shown_path(Path::new(&catalog.path)),
-            removed.files.len()
-        ));
-    }
-    Ok(written)
-}
-
-/// Removes both cached thumbnails of a file (missing ones are fine).
-fn remove_thumbnails(thumbs: &Path, real_catalog_id: i64, file_id: i64) {
-    for level in [Level::Small, Level::Screen] {
-        let _ = std::fs::remove_file(levels::thumb_file(thumbs, real_catalog_id, file_id, level));
-    }
+    Ok(())
 }
 
 fn child_catalog<'a>(path: &'a str, parent: &Catalog) -> NewCatalog<'a> {
@@ -521,7 +379,7 @@ fn probe_guarded(
 }
 
 fn insert_file(
-    tx: &Transaction,
+    w: &mut Writer,
     dir: &Catalog,
     name: &str,
     path: &Path,
@@ -546,8 +404,10 @@ fn insert_file(
         latitude: info.place.map(|(latitude, _)| latitude),
         longitude: info.place.map(|(_, longitude)| longitude),
     };
-    let id = db::files::insert_scanned(tx, &file)?;
-    disk::record_probed(tx, id, size, mtime)
+    w.write(|c| {
+        let id = db::files::insert_scanned(c, &file)?;
+        disk::record_probed(c, id, size, mtime)
+    })
 }
 
 /// When it was taken: as the file says, else as its name says.
@@ -555,19 +415,25 @@ fn taken(info: &probe::MediaInfo, name: &str) -> Option<i64> {
     info.taken.or_else(|| taken_from_name(name))
 }
 
-/// Probes a known file again: `changed` (its content differs from the last probe) also drops
-/// its cached thumbnails; otherwise this is the first look at a row from before, which backfills
-/// its capture time and place.
+/// Probes a known file again: one changed since its last probe takes the new metadata and
+/// loses its cached thumbnails; a row no look has probed yet (a database from before) gets what
+/// it lacks, which backfills its capture time and place. A probe that cannot read the file
+/// changes nothing (a later look tries again).
 fn reprobe(
-    tx: &Transaction,
+    w: &mut Writer,
     dir: &Catalog,
     file: &KnownFile,
     path: &Path,
     (size, mtime): (i64, i64),
-    changed: bool,
     look: &Look,
+    progress: &mut Progress,
 ) -> rusqlite::Result<()> {
-    let Some(info) = probe_guarded(path, probe::probe) else { return Ok(()) };
+    let probed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| probe::probe(path)));
+    let Ok(Ok(info)) = probed else {
+        eprintln!("scan: cannot read {} again; left as it was", shown_path(path));
+        return Ok(());
+    };
+    let changed = file.probed.is_some() || file.size != size;
     let update = Reprobed {
         size,
         file_type: info.file_type,
@@ -579,11 +445,17 @@ fn reprobe(
         place: info.place,
         changed,
     };
-    disk::update_probed(tx, file.id, &update, clock::now())?;
+    w.write(|c| {
+        disk::update_probed(c, file.id, &update, clock::now())?;
+        disk::record_probed(c, file.id, size, mtime)
+    })?;
     if changed {
-        remove_thumbnails(look.thumbs, dir.id, file.id);
+        changes::remove_thumbnails(w, look.thumbs, dir.id, file.id);
+        progress.changed += 1;
+    } else {
+        progress.skipped += 1;
     }
-    disk::record_probed(tx, file.id, size, mtime)
+    Ok(())
 }
 
 #[cfg(test)]

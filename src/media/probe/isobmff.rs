@@ -125,7 +125,7 @@ fn movie<R: Source>(inp: &mut Input<R>, moov: Bx) -> io::Result<Option<MediaInfo
                 timing = media_timing(&header);
                 created = creation_time(&header);
             }
-            b"meta" => apple_date = apple_creation_date(inp, b)?,
+            b"meta" if apple_date.is_none() => apple_date = apple_creation_date(inp, b)?,
             b"trak" => tracks.push(track(inp, b)?),
             b"mvex" => fragments = fragment_duration(inp, b)?,
             _ => {}
@@ -202,7 +202,7 @@ fn key_index(p: &[u8], key: &[u8]) -> Option<u32> {
         if size < 8 {
             return None;
         }
-        if p.get(pos + 8..pos + size) == Some(key) {
+        if p.get(pos.checked_add(8)?..pos.checked_add(size)?) == Some(key) {
             return Some(index);
         }
         pos = pos.checked_add(size)?;
