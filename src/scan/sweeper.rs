@@ -69,9 +69,10 @@ fn run(config: &Config, interval: Option<Duration>, mut watcher: Option<Watcher>
 
 /// What a look left for the next one.
 enum Pending {
-    /// Files still being written (or a root whose look failed).
+    /// Files still being written.
     Settling,
-    /// Files or folders missed, to remove if they stay gone.
+    /// Files or folders missed, to remove if they stay gone, or a root whose look failed (tried
+    /// again at that slower pace, so that a failure that repeats does not keep the board busy).
     Missing,
 }
 
@@ -90,9 +91,9 @@ fn look(config: &Config, watcher: Option<&mut Watcher>, warned_about_limit: &mut
             if look.changed_anything() || look.pending() || look.offline > 0 {
                 log::info!("sweep: {}", look.line());
             }
-            if look.unsettled > 0 || look.failed > 0 {
+            if look.unsettled > 0 {
                 Some(Pending::Settling)
-            } else if look.missing > 0 {
+            } else if look.missing > 0 || look.failed > 0 {
                 Some(Pending::Missing)
             } else {
                 None
