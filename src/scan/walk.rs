@@ -124,6 +124,14 @@ struct Dir {
     real: PathBuf,
 }
 
+/// A directory waiting in the walk's queue: its catalog is read when its turn comes (the API
+/// may have deleted or moved it meanwhile).
+struct Queued {
+    id: i64,
+    path: String,
+    real: PathBuf,
+}
+
 /// What the walk found in one directory.
 struct Listing {
     /// Paths of the sub-directories present (walked, or left to their own walk or as offline).
@@ -142,18 +150,18 @@ fn walk(
     progress: &mut Progress,
 ) -> rusqlite::Result<()> {
     let mut w = Writer::new(conn);
-    let mut queue = VecDeque::from([Dir { catalog: top, real: root_dir.clone() }]);
+    let mut queue = VecDeque::from([Queued { id: top.id, path: top.path, real: root_dir.clone() }]);
     let mut doomed = Vec::new();
-    while let Some(dir) = queue.pop_front() {
+    while let Some(queued) = queue.pop_front() {
         // Once per look, even where the configuration names a folder inside another one.
-        if !progress.walked.insert(dir.catalog.id) {
+        if !progress.walked.insert(queued.id) {
             continue;
         }
         progress.directories += 1;
-        // The API may have deleted or moved it since it was queued.
-        if db::catalogs::by_id(w.conn(), dir.catalog.id)?.is_none_or(|c| c.path != dir.catalog.path) {
-            continue;
-        }
+        let Some(catalog) = db::catalogs::by_id(w.conn(), queued.id)?.filter(|c| c.path == queued.path) else {
+            continue; // deleted or moved by the API since it was queued
+        };
+        let dir = Dir { catalog, real: queued.real };
         let entries = match std::fs::read_dir(&dir.catalog.path) {
             Ok(entries) => entries,
             Err(e) => {
@@ -207,7 +215,7 @@ fn visit(
     known: &mut HashMap<String, KnownFile>,
     subs: &HashMap<String, KnownCatalog>,
     listing: &mut Listing,
-    queue: &mut VecDeque<Dir>,
+    queue: &mut VecDeque<Queued>,
     progress: &mut Progress,
 ) -> rusqlite::Result<()> {
     let (real_dir, catalog) = (&dir.real, &dir.catalog);
@@ -287,7 +295,7 @@ fn visit_dir(
     look: &Look,
     subs: &HashMap<String, KnownCatalog>,
     listing: &mut Listing,
-    queue: &mut VecDeque<Dir>,
+    queue: &mut VecDeque<Queued>,
     progress: &mut Progress,
 ) -> rusqlite::Result<()> {
     if let Some(own) = look.own.dir(&real) {
@@ -300,7 +308,7 @@ fn visit_dir(
     };
     let identity = (metadata.dev() as i64, metadata.ino() as i64);
     listing.dirs.insert(path.clone());
-    let catalog = match subs.get(&path) {
+    let id = match subs.get(&path) {
         Some(known) if known.is_root() => return Ok(()),
         Some(known) => {
             // Even for the operator: a disk mounted inside a root is accepted only as it was.
@@ -318,7 +326,7 @@ fn visit_dir(
             if (known.device, known.inode) != (Some(identity.0), Some(identity.1)) {
                 w.write(|c| disk::set_identity(c, known.id, identity.0, identity.1))?;
             }
-            db::catalogs::by_id(w.conn(), known.id)?
+            known.id
         }
         None if is_unsettled(metadata.mtime(), look.settle) => {
             progress.unsettled += 1; // just made, perhaps by the API, which adds its own row
@@ -330,12 +338,10 @@ fn visit_dir(
                 None => w.write(|c| db::catalogs::insert(c, &child_catalog(&path, parent)))?,
             };
             w.write(|c| disk::set_identity(c, catalog.id, identity.0, identity.1))?;
-            Some(catalog)
+            catalog.id
         }
     };
-    if let Some(catalog) = catalog {
-        queue.push_back(Dir { catalog, real });
-    }
+    queue.push_back(Queued { id, path, real });
     Ok(())
 }
 
