@@ -189,6 +189,8 @@ fn the_first_look_at_rows_from_before_backfills_their_capture_time() {
         // As a database from before this knew it: no look has probed it yet.
         let db = Connection::open(dir.join("dataManager.db")).unwrap();
         db.execute_batch("UPDATE Files SET createTime = 7, size = (SELECT size FROM DiskFile WHERE fileId = Files.id); DELETE FROM DiskFile;").unwrap();
+        // ... and an older version could not build its thumbnails.
+        db.execute_batch("UPDATE Files SET statusForThumb = 1, statusForScreen = 1 WHERE fileName = 'a.jpg'").unwrap();
     });
     let mut client = logged_in(&server);
     let created = |client: &mut Client, name: &str| {
@@ -198,6 +200,11 @@ fn the_first_look_at_rows_from_before_backfills_their_capture_time() {
     rescan(server.app_dir());
     assert_eq!(created(&mut client, "b.jpg"), Some(1_684_059_300), "EXIF 12:15 at +02:00");
     assert_eq!(created(&mut client, "a.jpg"), Some(7), "no capture time: the date it had is kept");
+    let id = crate::file_id(&mut client, "a.jpg");
+    for level in [0, 1] {
+        let thumbnail = client.get(&format!("/thumbnail.icc?id={id}&level={level}"));
+        assert_eq!(thumbnail.status, 200, "a failed build of level {level} is tried again after the first look");
+    }
 }
 
 #[test]

@@ -13,6 +13,7 @@ mod delete_crash;
 mod downloads;
 mod edits;
 mod files;
+mod heic;
 mod hostile;
 mod install;
 mod keep_alive;

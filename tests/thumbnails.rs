@@ -17,7 +17,8 @@ fn is_red(p: &image::Rgba<u8>) -> bool {
     p[0] > 180 && p[1] < 80 && p[2] < 80
 }
 
-fn library(setup: impl FnOnce(&Path)) -> (TestServer, Client) {
+/// A server whose user terry (password 123) has one root, filled by `setup`, and terry's client.
+pub fn library(setup: impl FnOnce(&Path)) -> (TestServer, Client) {
     let server = TestServer::start_with(|dir| {
         let media = media_dir(dir, "m");
         setup(&media);

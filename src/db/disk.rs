@@ -109,7 +109,8 @@ pub struct Reprobed {
 
 /// Writes a new probe of file `id` back, unless it became an upload in progress meanwhile. A
 /// changed file takes the probe's metadata and its thumbnails count as not built; a first look
-/// at a row from before only fills what the row lacks. An uploaded file keeps the createTime
+/// at a row from before only fills what the row lacks, and gives thumbnails an older version
+/// failed to build (status 1, such as an iPhone's HEIC) another try. An uploaded file keeps the createTime
 /// its client gave.
 pub fn update_probed(conn: &Connection, id: i64, p: &Reprobed, now: i64) -> rusqlite::Result<()> {
     const NOT_UPLOADING: &str = "coalesce(statusForOrigin, 0) != 2 AND coalesce(statusForThumb, 0) != 2 \
@@ -141,7 +142,10 @@ pub fn update_probed(conn: &Connection, id: i64, p: &Reprobed, now: i64) -> rusq
             "UPDATE Files SET size = ?2, width = coalesce(width, ?3), height = coalesce(height, ?4), \
              orientation = coalesce(orientation, ?5), duration = coalesce(duration, ?6), \
              createTime = CASE WHEN uploadUserId IS NULL THEN coalesce(?7, createTime) ELSE createTime END, \
-             latitude = coalesce(latitude, ?8), longitude = coalesce(longitude, ?9) WHERE id = ?1 AND {NOT_UPLOADING}"
+             latitude = coalesce(latitude, ?8), longitude = coalesce(longitude, ?9), \
+             statusForThumb = CASE statusForThumb WHEN 1 THEN 0 ELSE statusForThumb END, \
+             statusForScreen = CASE statusForScreen WHEN 1 THEN 0 ELSE statusForScreen END \
+             WHERE id = ?1 AND {NOT_UPLOADING}"
         );
         let values = params![id, p.size, p.width, p.height, p.orientation, p.duration, p.taken, latitude, longitude];
         conn.prepare_cached(&sql)?.execute(values)?;

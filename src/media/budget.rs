@@ -12,6 +12,7 @@
 //! file offset never moves. It does not decode, and it knows no format beyond these three.
 
 use super::decode::Kind;
+use super::heif::{Container, Still};
 use super::thumbnail::ThumbError;
 use std::fs::File;
 use std::io;
@@ -111,6 +112,8 @@ pub enum Header {
     Jpeg(Jpeg),
     Png(Png),
     Gif(Gif),
+    /// A HEIF still's container and pictures (`heif`).
+    Heif(Still),
 }
 
 impl Header {
@@ -120,6 +123,7 @@ impl Header {
             Kind::Jpeg => Header::Jpeg(read_jpeg(file)?),
             Kind::Png { .. } => Header::Png(read_png(file)?),
             Kind::Gif => Header::Gif(read_gif(file)?),
+            Kind::Heif => Header::Heif(read_heif(file)?),
         };
         Ok(header)
     }
@@ -130,6 +134,7 @@ impl Header {
             Header::Jpeg(j) => (j.width, j.height),
             Header::Png(p) => (p.width, p.height),
             Header::Gif(g) => (g.width, g.height),
+            Header::Heif(h) => h.dimensions(),
         }
     }
 
@@ -142,8 +147,19 @@ impl Header {
             Header::Jpeg(j) => j.cost_at(super::decode::dct_scale(w as usize, h as usize, target.0, target.1), target),
             Header::Png(p) => p.cost(target),
             Header::Gif(g) => g.cost(target),
+            Header::Heif(h) => heif_cost(h, target),
         }
     }
+}
+
+/// Decoding a HEIF still as `heif` plans it: the container, one tile at a time and the canvas,
+/// then the canvas and what `resize` needs.
+fn heif_cost(still: &Still, target: (usize, usize)) -> Cost {
+    let plan = still.plan(target);
+    let (w, h) = plan.output_size();
+    let canvas = (w * h * 3) as u64;
+    let resizing = canvas + super::resize::working_memory(w, h, 3, target.0, target.1);
+    Cost { source_pixels: plan.source_pixels(), memory: still.container_len() + plan.memory().max(resizing) }
 }
 
 impl Jpeg {
@@ -215,6 +231,16 @@ impl Gif {
         let resizing = screen + super::resize::working_memory(w, h, 4, target.0, target.1);
         let pixels = u64::from(self.width) * u64::from(self.height);
         Cost { source_pixels: pixels.max(frame / 4), memory: (screen + frame_buffer).max(resizing) }
+    }
+}
+
+/// The container and pictures of a HEIF still; other ISO-BMFF files (videos) are unsupported.
+fn read_heif(file: &File) -> Result<Still, ThumbError> {
+    let len = file.metadata().map_err(ThumbError::Io)?.len();
+    let mut read = super::heif::file_reader(file);
+    match Container::read(&mut read, len).map_err(ThumbError::Io)? {
+        Some(container) => container.still(&mut read),
+        None => Err(ThumbError::Unsupported("ISO-BMFF without a HEIF image (a video?)".into())),
     }
 }
 

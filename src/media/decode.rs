@@ -1,6 +1,7 @@
-//! Format sniffing and decoding for `thumbnail`: recognises JPEG/PNG/GIF by
+//! Format sniffing and decoding for `thumbnail`: recognises JPEG/PNG/GIF/HEIF by
 //! magic bytes and turns the first frame into packed 8-bit RGB or RGBA.
 //!
+//! HEIF stills go through `heif`, tile by tile.
 //! JPEGs go through `jpeg-decoder` at the smallest DCT scale (1/8, 1/4, 1/2, 1)
 //! that still covers the wanted size, reading through a `BufReader`; grey,
 //! 16-bit and CMYK JPEGs become RGB. PNG/GIF go through the `image` crate with
@@ -11,6 +12,7 @@
 //! naively).
 
 use super::budget::{self, Header};
+use super::heif::Still;
 use super::resize::Pixels;
 use super::sniff::{Format, HEAD_LEN};
 use super::thumbnail::{ThumbError, ThumbFormat};
@@ -25,8 +27,12 @@ const READ_BUFFER: usize = 64 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Jpeg,
-    Png { palette: bool },
+    Png {
+        palette: bool,
+    },
     Gif,
+    /// ISO-BMFF, which is a HEIF still only if its container says so (`heif`).
+    Heif,
 }
 
 /// An image ready to decode: a buffered reader from its first byte, its format and header.
@@ -94,6 +100,7 @@ fn sniff(head: &[u8]) -> Result<Kind, ThumbError> {
         // IHDR colour type (byte 25) 3 = indexed.
         Some(Format::Png) => Ok(Kind::Png { palette: head.get(25) == Some(&3) }),
         Some(Format::Gif) => Ok(Kind::Gif),
+        Some(Format::IsoBmff) => Ok(Kind::Heif),
         other => match other.and_then(unsupported_name) {
             Some(name) => Err(ThumbError::Unsupported(name.to_string())),
             None => Err(ThumbError::Decode("not a recognised image file".into())),
@@ -105,7 +112,6 @@ fn sniff(head: &[u8]) -> Result<Kind, ThumbError> {
 fn unsupported_name(format: Format) -> Option<&'static str> {
     match format {
         Format::Webp => Some("WebP"),
-        Format::IsoBmff => Some("ISO-BMFF (HEIF/AVIF/video)"),
         Format::Tiff => Some("TIFF/raw"),
         Format::Bmp => Some("BMP"),
         _ => None,
@@ -241,6 +247,17 @@ fn cmyk_to_rgb(p: &[u8]) -> [u8; 3] {
     [ch(p[0]), ch(p[1]), ch(p[2])]
 }
 
+/// A HEIF still, decoded as `heif` plans it for the stored-orientation target.
+pub(crate) fn decode_heif(
+    file: &File,
+    still: &Still,
+    stored_target: impl Fn(usize, usize) -> (usize, usize),
+) -> Result<Pixels, ThumbError> {
+    let (w, h) = still.dimensions();
+    let plan = still.plan(stored_target(w as usize, h as usize));
+    still.decode(&plan, &mut super::heif::file_reader(file))
+}
+
 /// PNG/GIF via the `image` crate (first frame). The caller checked the budget on the header;
 /// the crate's allocation limit is the same budget, in case a file decodes other than declared.
 pub(crate) fn decode_with_image(reader: BufReader<At<'_>>, kind: Kind) -> Result<(Pixels, ThumbFormat), ThumbError> {
@@ -322,7 +339,7 @@ mod tests {
     #[test]
     fn formats_we_know_but_do_not_handle_are_named() {
         assert_eq!(unsupported_name(Format::Webp), Some("WebP"));
-        assert_eq!(unsupported_name(Format::IsoBmff), Some("ISO-BMFF (HEIF/AVIF/video)"));
+        assert_eq!(unsupported_name(Format::Tiff), Some("TIFF/raw"));
         assert_eq!(unsupported_name(Format::Wav), None);
     }
 }

@@ -1,5 +1,5 @@
 //! Still-image thumbnails for the media server: decode the first frame of a
-//! JPEG, PNG or GIF (recognised by magic bytes), shrink it to fit a square box,
+//! JPEG, PNG, GIF or HEIF/HEIC (recognised by magic bytes), shrink it to fit a square box,
 //! turn it upright according to the EXIF orientation the caller passes in, and
 //! encode it as JPEG (quality 80) or — when the source has alpha or a palette —
 //! PNG.
@@ -104,6 +104,7 @@ pub fn build_image_thumbnail(
     opened.header.cost(stored_target).within_budget()?;
     let (mut px, format) = match (&opened.header, opened.kind) {
         (Header::Jpeg(jpeg), _) => (decode::decode_jpeg(opened.reader, jpeg, stored_target)?, ThumbFormat::Jpeg),
+        (Header::Heif(still), _) => (decode::decode_heif(src, still, stored_target)?, ThumbFormat::Jpeg),
         (_, kind) => decode::decode_with_image(opened.reader, kind)?,
     };
     let (tw, th) = stored_target(px.width, px.height);

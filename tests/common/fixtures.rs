@@ -36,10 +36,14 @@ pub fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
 /// that longitude is west (else east).
 pub type Place = ((u32, u32), (u32, u32), bool);
 
-/// Inserts an APP1 Exif segment (big-endian TIFF) whose EXIF IFD holds DateTimeOriginal `taken`
-/// ("YYYY:MM:DD HH:MM:SS") and, when given, OffsetTimeOriginal `offset` ("+HH:MM"); with
-/// `place`, a GPS IFD.
+/// Inserts an APP1 Exif segment holding [`exif_capture`] after SOI.
 pub fn with_exif_capture(jpeg: &[u8], taken: &str, offset: Option<&str>, place: Option<Place>) -> Vec<u8> {
+    with_app1(jpeg, &exif_capture(taken, offset, place))
+}
+
+/// A big-endian TIFF block whose EXIF IFD holds DateTimeOriginal `taken` ("YYYY:MM:DD
+/// HH:MM:SS") and, when given, OffsetTimeOriginal `offset` ("+HH:MM"); with `place`, a GPS IFD.
+pub fn exif_capture(taken: &str, offset: Option<&str>, place: Option<Place>) -> Vec<u8> {
     const EXIF_IFD: u32 = 64;
     const GPS_IFD: u32 = 160;
     const VALUES: u32 = 256;
@@ -85,7 +89,7 @@ pub fn with_exif_capture(jpeg: &[u8], taken: &str, offset: Option<&str>, place: 
     }
     tiff.resize(VALUES as usize, 0);
     tiff.extend(values);
-    with_app1(jpeg, &tiff)
+    tiff
 }
 
 /// `jpeg` with an APP1 Exif segment holding the TIFF block `tiff`, right after SOI.

@@ -11,6 +11,7 @@
 
 pub mod browser;
 pub mod fixtures;
+pub mod heic;
 pub mod http;
 pub mod served;
 pub mod upload;

@@ -2,14 +2,17 @@
 //! along fixed paths (moov/trak/mdia, moov/meta, meta/iprp), so `mdat` is never read. A movie's
 //! capture time is Apple's `com.apple.quicktime.creationdate` (local time with its offset) when
 //! present, else the `mvhd` creation time (UTC; 0, as many cameras write, means unknown).
+//! HEIF/AVIF stills are described by `media::heif`, which reads only `ftyp`, `meta` and the
+//! EXIF item.
 
-use super::{be16, be32, be64, bytes, Input, MediaInfo, Source};
+use super::{be32, be64, bytes, Input, MediaInfo, Source};
+use crate::media::heif::Container;
 use crate::model::file_type;
 use std::io;
 
 /// Boxes listed per container level.
 const MAX_BOXES: usize = 1024;
-/// Largest box payload read into memory (`ipma` of big grid images is the largest we need).
+/// Largest box payload read into memory (the `keys` of a movie's metadata).
 const MAX_PAYLOAD: usize = 1 << 18;
 /// Seconds from 1904-01-01 (the QuickTime epoch) to 1970-01-01.
 const QUICKTIME_EPOCH: u64 = 2_082_844_800;
@@ -84,17 +87,34 @@ pub(super) fn probe<R: Source>(inp: &mut Input<R>) -> io::Result<Option<MediaInf
     };
     let moov = find(&top, b"moov").copied();
     if is_image(&brands, moov.is_some()) {
-        let size = match find(&top, b"meta") {
-            Some(meta) => heif_size(inp, *meta)?,
-            None => None,
-        };
-        let (w, h) = size.unwrap_or((0, 0));
-        return Ok(Some(MediaInfo::sized(file_type::IMAGE, w, h)));
+        return still(inp).map(Some);
     }
     match moov {
         Some(moov) => movie(inp, moov),
         None => Ok(None),
     }
+}
+
+/// A HEIF/AVIF still: the primary item's size, orientation (`irot`/`imir`) and, from its EXIF
+/// item, when and where it was taken; an image of unknown size when the container is not
+/// readable.
+fn still<R: Source>(inp: &mut Input<R>) -> io::Result<MediaInfo> {
+    let len = inp.len();
+    let mut read = |pos: u64, n: usize| inp.read_at(pos, n);
+    let described = match Container::read(&mut read, len)? {
+        Some(container) => container.describe(&mut read)?,
+        None => None,
+    };
+    let Some(d) = described else {
+        return Ok(MediaInfo::new(file_type::IMAGE));
+    };
+    let mut info = MediaInfo::sized(file_type::IMAGE, d.width.into(), d.height.into());
+    if let Some(tiff) = &d.exif {
+        info = info.with_exif(super::exif::from_block(tiff));
+    }
+    // The orientation is irot's and imir's: HEIF readers ignore the one in EXIF.
+    info.orientation = Some(d.orientation.into());
+    Ok(info)
 }
 
 /// A HEIF/AVIF major brand, or an image brand among the compatible ones when there is no movie.
@@ -286,92 +306,4 @@ fn track_header(p: &[u8]) -> Option<(u64, u64, u32)> {
     };
     let fixed = |off: usize| be32(p, off).map(|v| (u64::from(v) + 0x8000) >> 16);
     Some((fixed(size)?, fixed(size + 4)?, rotation))
-}
-
-/// Size of the primary item of a HEIF `meta` box: its `ispe` property, swapped when its `irot`
-/// turns it by a quarter; without `pitm`/`ipma`, the largest `ispe`.
-fn heif_size<R: Source>(inp: &mut Input<R>, meta: Bx) -> io::Result<Option<(u64, u64)>> {
-    let kids = children(inp, meta.start.saturating_add(4).min(meta.end), meta.end)?; // full box
-    let primary = match find(&kids, b"pitm") {
-        Some(p) => primary_item(&payload(inp, p, 16)?),
-        None => None,
-    };
-    let Some(iprp) = find(&kids, b"iprp").copied() else {
-        return Ok(None);
-    };
-    let props = children(inp, iprp.start, iprp.end)?;
-    let Some(ipco) = find(&props, b"ipco").copied() else {
-        return Ok(None);
-    };
-    let properties = children(inp, ipco.start, ipco.end)?;
-    let associated = match (find(&props, b"ipma"), primary) {
-        (Some(ipma), Some(item)) => associations(&payload(inp, ipma, MAX_PAYLOAD)?, item),
-        _ => Vec::new(),
-    };
-    let (mut size, mut quarter_turn) = (None, false);
-    for prop in associated.iter().filter_map(|&i| properties.get(i.checked_sub(1)?)) {
-        let p = payload(inp, prop, 16)?;
-        match &prop.kind {
-            b"ispe" => size = be32(&p, 4).zip(be32(&p, 8)),
-            b"irot" => quarter_turn = p.first().is_some_and(|r| r & 1 == 1),
-            _ => {}
-        }
-    }
-    if size.is_none() {
-        size = largest_ispe(inp, &properties)?;
-    }
-    Ok(size.map(|(w, h)| if quarter_turn { (h.into(), w.into()) } else { (w.into(), h.into()) }))
-}
-
-/// `pitm`: the primary item ID (16-bit in version 0, else 32-bit).
-fn primary_item(p: &[u8]) -> Option<u32> {
-    match p.first()? {
-        0 => be16(p, 4).map(u32::from),
-        _ => be32(p, 4),
-    }
-}
-
-/// The 1-based property indices `ipma` associates with `item`.
-fn associations(p: &[u8], item: u32) -> Vec<usize> {
-    let (Some(&version), Some(flags)) = (p.first(), p.get(3)) else {
-        return Vec::new();
-    };
-    let (id_len, wide) = (if version < 1 { 2 } else { 4 }, flags & 1 == 1);
-    let count = be32(p, 4).unwrap_or(0);
-    let mut pos = 8;
-    for _ in 0..count.min(1 << 16) {
-        let id = if id_len == 2 { be16(p, pos).map(u32::from) } else { be32(p, pos) };
-        let (Some(id), Some(&n)) = (id, p.get(pos + id_len)) else {
-            break;
-        };
-        pos += id_len + 1;
-        let step = if wide { 2 } else { 1 };
-        if id == item {
-            let index = |i: usize| {
-                let at = pos + i * step;
-                if wide {
-                    be16(p, at).map(|v| usize::from(v & 0x7FFF))
-                } else {
-                    p.get(at).map(|v| usize::from(v & 0x7F))
-                }
-            };
-            return (0..usize::from(n)).filter_map(index).collect();
-        }
-        pos += usize::from(n) * step;
-    }
-    Vec::new()
-}
-
-/// Fallback when associations cannot be read: the largest image spatial extent.
-fn largest_ispe<R: Source>(inp: &mut Input<R>, properties: &[Bx]) -> io::Result<Option<(u32, u32)>> {
-    let mut best: Option<(u32, u32)> = None;
-    for prop in properties.iter().filter(|p| &p.kind == b"ispe") {
-        let p = payload(inp, prop, 16)?;
-        if let Some((w, h)) = be32(&p, 4).zip(be32(&p, 8)) {
-            if best.is_none_or(|(bw, bh)| u64::from(w) * u64::from(h) > u64::from(bw) * u64::from(bh)) {
-                best = Some((w, h));
-            }
-        }
-    }
-    Ok(best)
 }

@@ -130,14 +130,18 @@ fn tiff_file_gives_size_and_orientation_from_ifd0() {
 }
 
 #[test]
-fn heic_size_is_the_primary_items_ispe_turned_by_irot() {
+fn heic_size_is_the_primary_items_ispe_and_its_irot_is_the_orientation() {
     let ispe = |w: u32, h: u32| bx(b"ispe", &[[0u8; 4].as_slice(), &w.to_be_bytes(), &h.to_be_bytes()].concat());
     let ipco = boxes(b"ipco", &[ispe(512, 512), ispe(4032, 3024), bx(b"irot", &[1])]);
     let ipma = bx(b"ipma", &[0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 1, 0x81, 0, 2, 2, 0x82, 0x03]);
     let pitm = bx(b"pitm", &[0, 0, 0, 0, 0, 2]);
-    let meta = bx(b"meta", &[[0u8; 4].as_slice(), &hdlr(b"pict"), &pitm, &boxes(b"iprp", &[ipco, ipma])].concat());
-    let file = [ftyp(b"heic", &[b"mif1", b"heic"]), meta, bx(b"mdat", &[0; 16])].concat();
-    assert_eq!(probe_bytes("a.HEIC", &file), MediaInfo::sized(file_type::IMAGE, 3024, 4032));
+    let infe = |id: u8| bx(b"infe", &[2, 0, 0, 0, 0, id, 0, 0, b'h', b'v', b'c', b'1', 0]);
+    let iinf = bx(b"iinf", &[[0u8, 0, 0, 0, 0, 2].as_slice(), &infe(1), &infe(2)].concat());
+    let children = [[0u8; 4].as_slice(), &hdlr(b"pict"), &pitm, &iinf, &boxes(b"iprp", &[ipco, ipma])].concat();
+    let file = [ftyp(b"heic", &[b"mif1", b"heic"]), bx(b"meta", &children), bx(b"mdat", &[0; 16])].concat();
+    let info = probe_bytes("a.HEIC", &file);
+    assert_eq!((info.file_type, info.width, info.height), (file_type::IMAGE, Some(3024), Some(4032)));
+    assert_eq!(info.orientation, Some(8), "irot 90° anticlockwise is EXIF 8");
     let bare = [ftyp(b"mif1", &[b"heic"]), bx(b"mdat", &[0; 16])].concat();
     assert_eq!(probe_bytes("b.heif", &bare), MediaInfo::new(file_type::IMAGE));
 }
