@@ -85,6 +85,41 @@ fn the_screen_level_uses_an_800_box_and_any_nonzero_level_means_screen() {
 }
 
 #[test]
+fn a_camera_jpegs_exif_thumbnail_makes_the_grid_thumbnail_when_it_covers_the_whole_picture() {
+    let (_server, mut client) = library(|media| {
+        let camera = |name: &str, (w, h): (u32, u32), (tw, th): (u32, u32), orientation: Option<u16>| {
+            let path = media.join(name);
+            fixtures::jpeg(&path, w, h, None);
+            let photo = std::fs::read(&path).unwrap();
+            std::fs::write(&path, fixtures::with_exif_thumbnail(&photo, &fixtures::green_jpeg(tw, th), orientation))
+                .unwrap();
+        };
+        camera("camera.jpg", (1200, 900), (160, 120), Some(6));
+        camera("letterboxed.jpg", (640, 360), (160, 120), None);
+        camera("tiny_thumbnail.jpg", (1600, 1200), (80, 60), None);
+    });
+    let green = |p: &image::Rgba<u8>| p[0] < 80 && p[1] > 150 && p[2] < 80;
+    let blue = |p: &image::Rgba<u8>| p[0] < 80 && p[1] < 80 && p[2] > 180;
+    let level = |client: &mut Client, name: &str, level: u32| {
+        let id = file_id(client, name);
+        decode(&client.get(&format!("/thumbnail.icc?id={id}&level={level}")).body)
+    };
+    let small = level(&mut client, "camera.jpg", 0);
+    assert_eq!(small.dimensions(), (120, 160), "turned by EXIF orientation 6");
+    assert!(green(small.get_pixel(60, 100)), "made from the EXIF thumbnail: {:?}", small.get_pixel(60, 100));
+    assert!(is_red(small.get_pixel(small.width() - 5, 4)), "the stored top-left corner is top right");
+    let screen = level(&mut client, "camera.jpg", 1);
+    assert_eq!(screen.dimensions(), (600, 800));
+    assert!(blue(screen.get_pixel(300, 500)), "the screen level is made from the photo");
+    let letterboxed = level(&mut client, "letterboxed.jpg", 0);
+    assert_eq!(letterboxed.dimensions(), (160, 90));
+    assert!(blue(letterboxed.get_pixel(80, 60)), "a 4:3 thumbnail of a 16:9 photo is not the whole picture");
+    let tiny = level(&mut client, "tiny_thumbnail.jpg", 0);
+    assert_eq!(tiny.dimensions(), (160, 120));
+    assert!(blue(tiny.get_pixel(80, 80)), "an 80×60 thumbnail does not cover a 160×120 one");
+}
+
+#[test]
 fn small_images_are_served_unchanged_and_alpha_and_gifs_become_png() {
     let (server, mut client) = library(|media| {
         fixtures::jpeg(&media.join("small.jpg"), 64, 48, None);

@@ -86,6 +86,8 @@ pub struct Jpeg {
     sampling: Vec<(u8, u8)>,
     /// ICC profile segments (all kept) and the largest EXIF/XMP segment (the last one is kept).
     metadata: u64,
+    /// Where the EXIF thumbnail (a JPEG inside the APP1 segment) lies: file offset and length.
+    pub exif_thumbnail: Option<(u64, u64)>,
 }
 
 /// A PNG's IHDR, and whether a tRNS chunk adds an alpha channel.
@@ -273,6 +275,7 @@ fn le16(b: &[u8]) -> u32 {
 /// segments jpeg-decoder keeps in memory.
 fn read_jpeg(file: &File) -> Result<Jpeg, ThumbError> {
     let (mut pos, mut frame, mut icc, mut largest_app1) = (2u64, None, 0u64, 0u64);
+    let mut exif_thumbnail = None;
     for _ in 0..MAX_JPEG_MARKERS {
         let mut m = [0u8; 4];
         if !read_at(file, pos, &mut m)? || m[0] != 0xFF {
@@ -288,7 +291,12 @@ fn read_jpeg(file: &File) -> Result<Jpeg, ThumbError> {
                     break;
                 }
                 match marker {
-                    0xE1 => largest_app1 = largest_app1.max(len),
+                    0xE1 => {
+                        largest_app1 = largest_app1.max(len);
+                        if exif_thumbnail.is_none() {
+                            exif_thumbnail = read_exif_thumbnail(file, pos + 4, len - 2)?;
+                        }
+                    }
                     0xE2 => icc += len,
                     0xC0..=0xCF if frame.is_none() && !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
                         frame = Some(read_sof(file, pos + 4, marker)?);
@@ -301,7 +309,20 @@ fn read_jpeg(file: &File) -> Result<Jpeg, ThumbError> {
     }
     let mut jpeg = frame.ok_or_else(|| truncated("JPEG"))?;
     jpeg.metadata = icc + largest_app1;
+    jpeg.exif_thumbnail = exif_thumbnail;
     Ok(jpeg)
+}
+
+/// The file offset and length of the JPEG thumbnail in the APP1 segment of `len` bytes at `at`,
+/// if it is an EXIF one that has a thumbnail.
+fn read_exif_thumbnail(file: &File, at: u64, len: u64) -> Result<Option<(u64, u64)>, ThumbError> {
+    const EXIF: &[u8] = b"Exif\0\0";
+    let mut segment = vec![0u8; len as usize];
+    if !read_at(file, at, &mut segment)? || !segment.starts_with(EXIF) {
+        return Ok(None);
+    }
+    let tiff_at = at + EXIF.len() as u64;
+    Ok(super::probe::exif_thumbnail(&segment[EXIF.len()..]).map(|(offset, len)| (tiff_at + offset, len)))
 }
 
 /// A SOFn body: precision, height, width, and (id, sampling, table) per component.
@@ -324,7 +345,7 @@ fn read_sof(file: &File, at: u64, marker: u8) -> Result<Jpeg, ThumbError> {
         3 => Process::Lossless,
         _ => Process::Sequential,
     };
-    Ok(Jpeg { width, height, precision: b[0], process, sampling, metadata: 0 })
+    Ok(Jpeg { width, height, precision: b[0], process, sampling, metadata: 0, exif_thumbnail: None })
 }
 
 /// IHDR, then the chunks up to the image data for a tRNS (which must come before it).

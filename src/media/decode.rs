@@ -1,7 +1,8 @@
 //! Format sniffing and decoding for `thumbnail`: recognises JPEG/PNG/GIF/HEIF by
 //! magic bytes and turns the first frame into packed 8-bit RGB or RGBA.
 //!
-//! HEIF stills go through `heif`, tile by tile.
+//! HEIF stills go through `heif`, tile by tile. A JPEG's EXIF thumbnail stands in for the photo
+//! where it covers the size asked for and shows the whole picture.
 //! JPEGs go through `jpeg-decoder` at the smallest DCT scale (1/8, 1/4, 1/2, 1)
 //! that still covers the wanted size, reading through a `BufReader`; grey,
 //! 16-bit and CMYK JPEGs become RGB. PNG/GIF go through the `image` crate with
@@ -182,6 +183,30 @@ pub(crate) fn decode_jpeg(
     let raw = dec.decode().map_err(jpeg_err)?;
     let format = dec.info().map(|i| i.pixel_format).unwrap_or(info.pixel_format);
     jpeg_to_rgb(raw, usize::from(dw), usize::from(dh), format)
+}
+
+/// Widest difference between the aspect ratios of an EXIF thumbnail and its photo for the
+/// thumbnail to count as the whole picture (cameras letterbox 3:2 photos in 4:3 thumbnails).
+const SAME_ASPECT: f64 = 0.02;
+
+/// The JPEG's EXIF thumbnail, decoded whole, when it covers `target` (stored orientation) and
+/// shows the whole picture; `None` sends the caller to the photo itself.
+pub(crate) fn decode_exif_thumbnail(file: &File, header: &budget::Jpeg, target: (usize, usize)) -> Option<Pixels> {
+    let (at, len) = header.exif_thumbnail?;
+    // Inside one APP1 segment, so under 64 KiB.
+    let mut bytes = vec![0u8; usize::try_from(len).ok()?];
+    file.read_exact_at(&mut bytes, at).ok()?;
+    let mut dec = jpeg_decoder::Decoder::new(io::Cursor::new(bytes));
+    dec.set_max_decoding_buffer_size(budget::MAX_DECODE_MEMORY as usize);
+    dec.read_info().ok()?;
+    let info = dec.info()?;
+    let (w, h) = (usize::from(info.width), usize::from(info.height));
+    let photo = f64::from(header.width) / f64::from(header.height);
+    if w < target.0 || h < target.1 || ((w as f64 / h as f64) / photo - 1.0).abs() > SAME_ASPECT {
+        return None;
+    }
+    let raw = dec.decode().ok()?;
+    jpeg_to_rgb(raw, w, h, info.pixel_format).ok()
 }
 
 /// `BufReader` with a one-byte `read_exact` that inlines. jpeg-decoder's Huffman decoder pulls

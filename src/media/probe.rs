@@ -27,6 +27,7 @@ mod video;
 mod tests;
 
 pub(super) use audio::starts_with_sync as starts_with_mpeg_audio_sync;
+pub(super) use exif::thumbnail as exif_thumbnail;
 
 /// What the scanner stores about a media file; `width`/`height` are display-oriented.
 #[derive(Debug, Clone, PartialEq)]

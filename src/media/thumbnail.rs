@@ -4,6 +4,8 @@
 //! encode it as JPEG (quality 80) or — when the source has alpha or a palette —
 //! PNG.
 //!
+//! A camera JPEG's EXIF thumbnail is used instead of the photo where it is
+//! large enough and shows the whole picture (the grid's level 0, mostly).
 //! JPEGs are decoded with `jpeg-decoder` at 1/2, 1/4 or 1/8 scale in the DCT
 //! domain straight from a buffered file reader, so a 24 MP photo never exists
 //! in memory at full size (see `decode`); the rest of the reduction is done by
@@ -102,12 +104,16 @@ pub fn build_image_thumbnail(
         }
     };
     opened.header.cost(stored_target).within_budget()?;
+    let (w, h) = opened.header.dimensions();
+    let (tw, th) = stored_target(w as usize, h as usize);
     let (mut px, format) = match (&opened.header, opened.kind) {
-        (Header::Jpeg(jpeg), _) => (decode::decode_jpeg(opened.reader, jpeg, stored_target)?, ThumbFormat::Jpeg),
+        (Header::Jpeg(jpeg), _) => match decode::decode_exif_thumbnail(src, jpeg, (tw, th)) {
+            Some(px) => (px, ThumbFormat::Jpeg),
+            None => (decode::decode_jpeg(opened.reader, jpeg, stored_target)?, ThumbFormat::Jpeg),
+        },
         (Header::Heif(still), _) => (decode::decode_heif(src, still, stored_target)?, ThumbFormat::Jpeg),
         (_, kind) => decode::decode_with_image(opened.reader, kind)?,
     };
-    let (tw, th) = stored_target(px.width, px.height);
     let alpha = px.channels == 4;
     if alpha {
         premultiply(&mut px.data);

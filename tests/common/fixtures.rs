@@ -32,6 +32,45 @@ pub fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
     with_app1(jpeg, &tiff)
 }
 
+/// A w×h JPEG like [`jpeg`] but green where that one is blue: a camera's EXIF thumbnail that
+/// a test can tell from the photo.
+pub fn green_jpeg(w: u32, h: u32) -> Vec<u8> {
+    let img: RgbImage =
+        ImageBuffer::from_fn(w, h, |x, y| if x < w / 4 && y < h / 4 { Rgb([255, 0, 0]) } else { Rgb([0, 200, 0]) });
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90).encode_image(&img).unwrap();
+    bytes
+}
+
+/// Inserts an APP1 Exif segment whose IFD0 holds `orientation` (when given) and whose IFD1
+/// holds the JPEG `thumbnail`, as cameras write it.
+pub fn with_exif_thumbnail(jpeg: &[u8], thumbnail: &[u8], orientation: Option<u16>) -> Vec<u8> {
+    let entry = |tag: u16, kind: u16, value: u32| {
+        let mut e = [tag.to_be_bytes(), kind.to_be_bytes()].concat();
+        e.extend(1u32.to_be_bytes());
+        e.extend(if kind == 3 {
+            [(value as u16).to_be_bytes(), [0, 0]].concat()
+        } else {
+            value.to_be_bytes().to_vec()
+        });
+        e
+    };
+    let ifd0: Vec<Vec<u8>> = orientation.map(|o| entry(0x0112, 3, u32::from(o))).into_iter().collect();
+    let ifd1_at = 8 + 2 + 12 * ifd0.len() as u32 + 4;
+    let thumbnail_at = ifd1_at + 2 + 12 * 3 + 4;
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend((ifd0.len() as u16).to_be_bytes());
+    tiff.extend(ifd0.concat());
+    tiff.extend(ifd1_at.to_be_bytes());
+    tiff.extend(3u16.to_be_bytes());
+    tiff.extend(entry(0x0103, 3, 6)); // JPEG compression
+    tiff.extend(entry(0x0201, 4, thumbnail_at));
+    tiff.extend(entry(0x0202, 4, thumbnail.len() as u32));
+    tiff.extend(0u32.to_be_bytes());
+    tiff.extend(thumbnail);
+    with_app1(jpeg, &tiff)
+}
+
 /// A GPS position: the latitude (north) and the longitude as (degrees, minutes), and whether
 /// that longitude is west (else east).
 pub type Place = ((u32, u32), (u32, u32), bool);

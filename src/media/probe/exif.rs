@@ -3,7 +3,8 @@
 //! DateTimeDigitized, each with its OffsetTime… when the camera wrote one, else in the server's
 //! time zone); latitude and longitude from the GPS sub-IFD. Only those tags are read: inline
 //! SHORT/LONG values, and ASCII and RATIONAL values wherever their offsets point, each read
-//! bounded. Nothing else is followed (no IFD1, no maker notes).
+//! bounded. Nothing else is followed (no maker notes), but for [`thumbnail`]: where IFD1 says a
+//! JPEG thumbnail lies.
 
 use super::{Input, Source};
 use crate::clock::WallClock;
@@ -64,6 +65,26 @@ pub(super) fn from_block(block: &[u8]) -> Exif {
         Ok(block.get(start..).map_or_else(Vec::new, |rest| rest[..rest.len().min(len)].to_vec()))
     };
     parse(&mut read).unwrap_or_default()
+}
+
+/// Where the JPEG thumbnail of an EXIF block lies in it (offset from the TIFF header, length):
+/// IFD1's JPEGInterchangeFormat and its length, when both are there and inside the block.
+pub(crate) fn thumbnail(block: &[u8]) -> Option<(u64, u64)> {
+    let order = Order::from_header(block)?;
+    let ifd0 = usize::try_from(order.u32(block, 4)?).ok()?;
+    let count = usize::from(order.u16(block, ifd0)?).min(MAX_ENTRIES);
+    let ifd1 = order.u32(block, ifd0 + 2 + 12 * count)?;
+    if ifd1 == 0 {
+        return None;
+    }
+    let mut read = |offset: u64, len: usize| -> io::Result<Vec<u8>> {
+        let start = usize::try_from(offset).unwrap_or(usize::MAX);
+        Ok(block.get(start..).map_or_else(Vec::new, |rest| rest[..rest.len().min(len)].to_vec()))
+    };
+    let ifd1 = entries(order, &mut read, u64::from(ifd1)).ok()?;
+    let at = find(&ifd1, 0x0201)?.short_or_long(order)?;
+    let len = find(&ifd1, 0x0202)?.short_or_long(order)?;
+    (len > 0 && at.checked_add(len)? <= block.len() as u64).then_some((at, len))
 }
 
 /// The EXIF of a TIFF file: its header, then its IFDs wherever they lie.
