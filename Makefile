@@ -66,14 +66,22 @@ test-static: x86_64 aarch64 armv7
 
 # ---------------------------------------------------------------- benchmarks
 # Debian packages `make bench` compares against or drives: nginx (downloads and a static file,
-# started by the bench on 127.0.0.1 with its own config), libvips-tools (vipsthumbnail), and
-# chromium with chromium-driver (the gallery rows). The bench (tests/bench/, a cargo [[bench]]
-# with harness = false) installs nginx and libvips-tools itself when run directly; without
-# Chromium its gallery rows say SKIPPED.
-BENCH_PACKAGES := nginx libvips-tools chromium chromium-driver
+# started by the bench on 127.0.0.1 with its own config), libvips-tools (libvips itself),
+# ffmpeg (it codes the bench's HEIC), and chromium with chromium-driver (the gallery rows). The
+# thumbnail peers run in one Python process each (tests/bench/peers.py): Pillow, as the original
+# iSyncServer made thumbnails, and libvips through pyvips, both from PyPI into .tools/bench-python.
+# The bench (tests/bench/, a cargo [[bench]] with harness = false) installs nginx, libvips-tools
+# and ffmpeg itself when run directly; without Chromium its gallery rows say SKIPPED, without the
+# Python peers their figures are n/a.
+BENCH_PACKAGES := nginx libvips-tools ffmpeg chromium chromium-driver
+BENCH_PYTHON    = $(TOOLS)/bench-python
+BENCH_PIP      := pillow==13.0.0 pyvips==3.2.0 cffi==2.1.1
 
 bench-deps:
 	@$(call apt_install,$(BENCH_PACKAGES))
+	@$(BENCH_PYTHON)/bin/python -c 'import PIL, pyvips' 2>/dev/null || { \
+	  echo "installing $(BENCH_PIP) into $(BENCH_PYTHON)"; \
+	  python3 -m venv $(BENCH_PYTHON) && $(BENCH_PYTHON)/bin/pip install -q $(BENCH_PIP); }
 
 # Not part of `make test`: prints a Markdown table (medians of BENCH_RUNS=5 runs) on stdout,
 # progress on stderr; takes a few minutes. It measures the static musl binary that ships.

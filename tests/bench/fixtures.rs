@@ -1,10 +1,15 @@
 //! The bench's own media library, generated once per bench invocation in its temporary work
 //! directory: photo-like JPEGs (smooth gradients, a low-frequency pattern and sensor-like noise,
 //! quality 88, so decoding costs what a real photo costs), 10,000 small ones in nested folders for
-//! the scanner and the API, a few 12 MP and 24 MP ones for thumbnails, a 1 GiB file written from a
-//! repeated buffer for downloads, and the nginx document root. It does not scan or serve anything.
+//! the scanner and the API, a few 12 MP and 24 MP ones for thumbnails (one 12 MP with a camera's
+//! 160×120 EXIF thumbnail), a 12 MP iPhone-like HEIC (512 px tiles and a 320×240 thumbnail item,
+//! coded by ffmpeg's libx265), a 1 GiB file written from a repeated buffer for downloads, and the
+//! nginx document root. It does not scan or serve anything.
 
+use crate::heic::{self, Heic};
+use crate::test_fixtures;
 use image::codecs::jpeg::JpegEncoder;
+use image::imageops::FilterType;
 use image::RgbImage;
 use std::fs::File;
 use std::io::Write;
@@ -18,6 +23,9 @@ pub const SMALL_FILES: usize = TOP_DIRS * SUB_DIRS * PER_DIR;
 /// Copies of the 24 MP photo: one for the timed runs plus enough for a burst of 16 builds
 /// (two levels each), so every build in a burst is a different thumbnail.
 pub const BURST_PHOTOS: usize = 8;
+/// Files in the big folder: the 12 MP photo, with and without an EXIF thumbnail, the HEIC,
+/// the 24 MP copies and the 1 GiB file.
+pub const BIG_FILES: usize = BURST_PHOTOS + 4;
 pub const BLOB_SIZE: u64 = 1 << 30;
 pub const BLOB_NAME: &str = "blob.bin";
 
@@ -33,6 +41,16 @@ pub struct Library {
 impl Library {
     pub fn photo12(&self) -> PathBuf {
         self.big.join("p12.jpg")
+    }
+
+    /// The 12 MP photo with a 160×120 EXIF thumbnail, as cameras write it.
+    pub fn photo12_exif(&self) -> PathBuf {
+        self.big.join("p12_exif.jpg")
+    }
+
+    /// A 12 MP (4032×3024) photo as an iPhone stores it.
+    pub fn heic12(&self) -> PathBuf {
+        self.big.join("p12.heic")
     }
 
     /// The i-th copy of the 24 MP photo (`i < BURST_PHOTOS`).
@@ -54,6 +72,11 @@ pub fn build(dir: &Path) -> Result<Library, String> {
     small_photos(&lib.photos)?;
     let p12 = photo_jpeg(4000, 3000, 12)?;
     write(&lib.photo12(), &p12)?;
+    let exif = image::imageops::resize(&photo_image(4000, 3000, 12), 160, 120, FilterType::Triangle);
+    let exif = encode(&exif, 90)?;
+    write(&lib.photo12_exif(), &test_fixtures::with_exif_thumbnail(&p12, &exif, None))?;
+    let iphone = Heic { width: 4032, height: 3024, tile: Some(512), thumbnail: Some(320), ..Heic::default() };
+    heic::write_picture(&lib.heic12(), &iphone, &photo_image(4032, 3024, 13));
     let p24 = photo_jpeg(6000, 4000, 24)?;
     for i in 0..BURST_PHOTOS {
         write(&lib.photo24(i), &p24)?;
@@ -85,9 +108,14 @@ fn small_photos(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// A photo-like w×h JPEG at quality 88: two gradients, a soft interference pattern (so there is
-/// structure at several scales) and ±12 of xorshift noise per channel.
+/// A photo-like w×h JPEG at quality 88 (see [`photo_image`]).
 pub fn photo_jpeg(w: u32, h: u32, seed: u64) -> Result<Vec<u8>, String> {
+    encode(&photo_image(w, h, seed), 88)
+}
+
+/// A photo-like w×h picture: two gradients, a soft interference pattern (so there is structure
+/// at several scales) and ±12 of xorshift noise per channel.
+pub fn photo_image(w: u32, h: u32, seed: u64) -> RgbImage {
     let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut img = RgbImage::new(w, h);
     let (fw, fh) = (w as f32, h as f32);
@@ -105,10 +133,14 @@ pub fn photo_jpeg(w: u32, h: u32, seed: u64) -> Result<Vec<u8>, String> {
             px[c] = (value + noise).clamp(0.0, 255.0) as u8;
         }
     }
+    img
+}
+
+fn encode(img: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
-    JpegEncoder::new_with_quality(&mut bytes, 88)
-        .encode_image(&img)
-        .map_err(|e| format!("JPEG encoding {w}x{h}: {e}"))?;
+    JpegEncoder::new_with_quality(&mut bytes, quality)
+        .encode_image(img)
+        .map_err(|e| format!("JPEG encoding {}x{}: {e}", img.width(), img.height()))?;
     Ok(bytes)
 }
 

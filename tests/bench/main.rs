@@ -11,13 +11,17 @@
 //!
 //! The gallery section (gallery.rs) drives a headless Chromium; without Chromium or chromedriver
 //! (`make bench-deps` installs them) its browser rows are SKIPPED. `BENCH_ONLY=gallery` or
-//! `BENCH_ONLY=library` runs that section alone, without the shared library, nginx or
-//! vipsthumbnail, for working on it.
+//! `BENCH_ONLY=library` runs that section alone, without the shared library or nginx, for working
+//! on it; `BENCH_ONLY=thumbnails` the thumbnail rows on the shared library.
 
 mod api;
 mod downloads;
 mod fixtures;
 mod gallery;
+/// The tests' HEIC fixtures; the bench writes a photo-like one.
+#[allow(dead_code)]
+#[path = "../common/heic.rs"]
+mod heic;
 mod hostile;
 mod http;
 mod library;
@@ -28,6 +32,10 @@ mod report;
 mod scan;
 mod setup;
 mod startup;
+/// The tests' media fixtures (EXIF thumbnails); the bench uses a few of them.
+#[allow(dead_code)]
+#[path = "../common/fixtures.rs"]
+mod test_fixtures;
 mod thumbs;
 
 use report::Row;
@@ -35,6 +43,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+/// The title of the thumbnail rows.
+const THUMBNAILS: &str = "Thumbnails (cold, via thumbnail.icc)";
 
 /// KiB per MiB (/proc reports kB, which are KiB).
 pub const MIB: f64 = 1024.0;
@@ -81,7 +92,7 @@ fn run() -> Result<usize, String> {
     if let Some(section) = only()? {
         return run_only(section, runs);
     }
-    procs::ensure_programs(&[("nginx", "nginx"), ("vipsthumbnail", "libvips-tools")])?;
+    procs::ensure_programs(&[("nginx", "nginx"), ("vipsthumbnail", "libvips-tools"), ("ffmpeg", "ffmpeg")])?;
     let bin = procs::isync_binary()?;
     let load_before = load_average();
     let temp = tempfile::Builder::new()
@@ -131,7 +142,7 @@ fn run() -> Result<usize, String> {
         ("Scanner", scanner),
         ("API (keep-alive clients on the same 2 cores; a run is 600 / 2400 / 6400 requests at c = 1 / 8 / 64 (nginx: 24000), or 8 s)", api_rows),
         ("Memory (VmRSS / VmHWM of isync serve, all threads)", memory),
-        ("Thumbnails (cold, via thumbnail.icc)", thumbnails),
+        (THUMBNAILS, thumbnails),
         ("Downloads (page cache warm)", downloads),
         ("Under attack (500 connections trickling request heads from 50 loopback addresses; decompression bombs)", slow.into_iter().chain(bombs).collect()),
         ("Cold start", cold),
@@ -156,9 +167,10 @@ fn failed_row(name: &str, e: &str) -> Vec<Row> {
 enum Only {
     Gallery,
     Library,
+    Thumbnails,
 }
 
-/// `BENCH_ONLY=gallery|library`: only that section, in a temporary directory of its own, with a
+/// `BENCH_ONLY=gallery|library|thumbnails`: only that section, in a temporary directory of its own, with a
 /// shorter header; returns the number of failed sections (0 or 1).
 fn run_only(section: Only, runs: usize) -> Result<usize, String> {
     let bin = procs::isync_binary()?;
@@ -170,6 +182,7 @@ fn run_only(section: Only, runs: usize) -> Result<usize, String> {
     let (name, title, result) = match section {
         Only::Gallery => ("gallery", gallery::TITLE, gallery::bench(&bin, temp.path(), runs)),
         Only::Library => ("library", library::TITLE, library::bench(&bin, temp.path(), runs)),
+        Only::Thumbnails => ("thumbnails", THUMBNAILS, thumbnails_alone(bin.clone(), temp.path(), runs)),
     };
     let (rows, failed) = match result {
         Ok(rows) => (rows, 0),
@@ -188,6 +201,20 @@ fn run_only(section: Only, runs: usize) -> Result<usize, String> {
     Ok(failed)
 }
 
+/// The thumbnail rows and their memory rows, on the shared library and app dir.
+fn thumbnails_alone(bin: PathBuf, work: &Path, runs: usize) -> Result<Vec<Row>, String> {
+    procs::ensure_programs(&[("ffmpeg", "ffmpeg")])?;
+    progress(&format!("generating the library in {}", work.display()));
+    let lib = fixtures::build(work)?;
+    let b = Bench { bin, work: work.to_path_buf(), lib, runs };
+    let setup = setup::prepare(&b)?;
+    let mut rows = thumbs::cold_builds(&b, &setup)?;
+    let (memory, speed) = thumbs::bursts(&b, &setup)?;
+    rows.extend(speed);
+    rows.extend(memory);
+    Ok(rows)
+}
+
 /// The section BENCH_ONLY asks for alone; unset or empty means everything.
 fn only() -> Result<Option<Only>, String> {
     match std::env::var("BENCH_ONLY") {
@@ -195,7 +222,8 @@ fn only() -> Result<Option<Only>, String> {
         Ok(text) if text.is_empty() => Ok(None),
         Ok(text) if text == "gallery" => Ok(Some(Only::Gallery)),
         Ok(text) if text == "library" => Ok(Some(Only::Library)),
-        Ok(text) => Err(format!("BENCH_ONLY may only be gallery or library (or unset), not {text:?}")),
+        Ok(text) if text == "thumbnails" => Ok(Some(Only::Thumbnails)),
+        Ok(text) => Err(format!("BENCH_ONLY may only be gallery, library or thumbnails (or unset), not {text:?}")),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The figures and the Markdown table: a `Summary` (median, min, max) of repeated runs, a `Row`
-//! that puts one measured figure next to its reference (nginx, vipsthumbnail) and its budget, and
+//! that puts one measured figure next to its reference (nginx, Pillow, libvips) and its budget, and
 //! the printer. It only formats; it measures nothing and decides nothing about what to run.
 
 use std::fmt::Write as _;

@@ -3,7 +3,7 @@
 //! client would: catalogs.icc for the roots, files.icc for the big files). Servers are started on
 //! it one at a time; none of the benchmarks changes it except for thumbnail cache files.
 
-use crate::fixtures::{BLOB_NAME, BURST_PHOTOS, SMALL_FILES};
+use crate::fixtures::{BIG_FILES, BLOB_NAME, BURST_PHOTOS, SMALL_FILES};
 use crate::http::{get_data, login};
 use crate::procs::Server;
 use crate::scan::{files_in_database, run_scan, write_config};
@@ -21,6 +21,10 @@ pub struct Setup {
     /// Root catalog of the small library (its children are the 10 top folders).
     pub photos_root: i64,
     pub p12: i64,
+    /// The 12 MP photo with an EXIF thumbnail.
+    pub p12_exif: i64,
+    /// The 12 MP iPhone-like HEIC.
+    pub heic12: i64,
     /// The copies of the 24 MP photo, `p24_0` first.
     pub p24: Vec<i64>,
     pub blob: i64,
@@ -59,11 +63,11 @@ pub fn prepare(b: &Bench) -> Result<Setup, String> {
     let elapsed = run_scan(&b.bin, &app)?;
     let files = files_in_database(&app)?;
     progress(&format!("shared app dir scanned: {files} files in {:.1} s", elapsed.as_secs_f64()));
-    let expected = (SMALL_FILES + BURST_PHOTOS + 2) as i64;
+    let expected = (SMALL_FILES + BIG_FILES) as i64;
     if files != expected {
         return Err(format!("the shared app dir has {files} files, expected {expected}"));
     }
-    let mut setup = Setup { app, photos_root: 0, p12: 0, p24: Vec::new(), blob: 0 };
+    let mut setup = Setup { app, photos_root: 0, p12: 0, p12_exif: 0, heic12: 0, p24: Vec::new(), blob: 0 };
     let (server, cookie) = setup.serve(b)?;
     let roots = get_data(server.addr, "/catalogs.icc?pids=-1", &cookie)?;
     let root_id = |name: &str| {
@@ -87,6 +91,8 @@ pub fn prepare(b: &Bench) -> Result<Setup, String> {
     let id =
         |name: &str| ids.get(name).copied().ok_or_else(|| format!("{name} is not listed in the big folder: {listing}"));
     setup.p12 = id("p12.jpg")?;
+    setup.p12_exif = id("p12_exif.jpg")?;
+    setup.heic12 = id("p12.heic")?;
     setup.blob = id(BLOB_NAME)?;
     setup.p24 = (0..BURST_PHOTOS).map(|i| id(&format!("p24_{i}.jpg"))).collect::<Result<_, _>>()?;
     Ok(setup)

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 /// Polls of `GET /` after the listening line before giving up (1 ms apart at most).
 const POLLS: usize = 2000;
-const FILES: usize = crate::fixtures::SMALL_FILES + crate::fixtures::BURST_PHOTOS + 2;
+const FILES: usize = crate::fixtures::SMALL_FILES + crate::fixtures::BIG_FILES;
 
 pub fn cold_start(b: &Bench, setup: &Setup) -> Result<Vec<Row>, String> {
     let (mut first_answer, mut listening) = (Vec::new(), Vec::new());

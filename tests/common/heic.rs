@@ -33,21 +33,63 @@ const RED: Rgb<u8> = Rgb([230, 20, 20]);
 const BLUE: Rgb<u8> = Rgb([20, 20, 230]);
 const GREEN: Rgb<u8> = Rgb([20, 200, 20]);
 
-/// Writes the HEIC `spec` describes to `path`; `path`'s directory holds the ffmpeg scratch
-/// files meanwhile.
+/// Writes the HEIC `spec` describes to `path`, with the test pattern; `path`'s directory holds
+/// the ffmpeg scratch files meanwhile.
 pub fn write(path: &Path, spec: &Heic) {
     let (w, h) = (spec.width, spec.height);
-    let tile = spec.tile.unwrap_or(w.max(h));
-    let (columns, rows) = (w.div_ceil(tile), h.div_ceil(tile));
-    let (tile_w, tile_h) = if spec.tile.is_some() { (tile, tile) } else { (w, h) };
-    let canvas: RgbImage = ImageBuffer::from_fn(columns * tile_w, rows * tile_h, |x, y| pattern(x, y, w, h, BLUE));
-    let (config, tiles) = encode(path, &canvas, columns, rows);
-    assert_eq!(tiles.len() as u32, columns * rows, "one coded picture per tile");
+    let (canvas_w, canvas_h) = coded_size(spec);
+    let canvas: RgbImage = ImageBuffer::from_fn(canvas_w, canvas_h, |x, y| pattern(x, y, w, h, BLUE));
     let thumbnail = spec.thumbnail.map(|long| {
-        let (tw, th) = if w >= h { (long, (long * h / w).max(2) & !1) } else { ((long * w / h).max(2) & !1, long) };
-        let small: RgbImage = ImageBuffer::from_fn(tw, th, |x, y| pattern(x, y, tw, th, GREEN));
-        let (config, mut pictures) = encode(path, &small, 1, 1);
-        (tw, th, config, pictures.remove(0))
+        let (tw, th) = thumbnail_size(spec, long);
+        ImageBuffer::from_fn(tw, th, |x, y| pattern(x, y, tw, th, GREEN))
+    });
+    assemble(path, spec, &canvas, thumbnail.as_ref());
+}
+
+/// Writes `picture` (`spec.width`×`spec.height`) as the HEIC `spec` describes, its thumbnail
+/// item (if any) a reduction of it: a photo-like file for the bench.
+pub fn write_picture(path: &Path, spec: &Heic, picture: &RgbImage) {
+    let (canvas_w, canvas_h) = coded_size(spec);
+    let (w, h) = (spec.width, spec.height);
+    let canvas = ImageBuffer::from_fn(canvas_w, canvas_h, |x, y| *picture.get_pixel(x.min(w - 1), y.min(h - 1)));
+    let thumbnail = spec.thumbnail.map(|long| {
+        let (tw, th) = thumbnail_size(spec, long);
+        image::imageops::resize(picture, tw, th, image::imageops::FilterType::Triangle)
+    });
+    assemble(path, spec, &canvas, thumbnail.as_ref());
+}
+
+/// The size coded: whole tiles for a grid, else the picture's.
+fn coded_size(spec: &Heic) -> (u32, u32) {
+    match spec.tile {
+        Some(tile) => (spec.width.div_ceil(tile) * tile, spec.height.div_ceil(tile) * tile),
+        None => (spec.width, spec.height),
+    }
+}
+
+/// A thumbnail item `long` pixels on its long side, even on both.
+fn thumbnail_size(spec: &Heic, long: u32) -> (u32, u32) {
+    let (w, h) = (spec.width, spec.height);
+    if w >= h {
+        (long, (long * h / w).max(2) & !1)
+    } else {
+        ((long * w / h).max(2) & !1, long)
+    }
+}
+
+/// Codes `canvas` (whole tiles) and `thumbnail`, and writes the container around them.
+fn assemble(path: &Path, spec: &Heic, canvas: &RgbImage, thumbnail: Option<&RgbImage>) {
+    let (w, h) = (spec.width, spec.height);
+    let (tile_w, tile_h) = match spec.tile {
+        Some(tile) => (tile, tile),
+        None => (w, h),
+    };
+    let (columns, rows) = (canvas.width() / tile_w, canvas.height() / tile_h);
+    let (config, tiles) = encode(path, canvas, columns, rows);
+    assert_eq!(tiles.len() as u32, columns * rows, "one coded picture per tile");
+    let thumbnail = thumbnail.map(|small| {
+        let (config, mut pictures) = encode(path, small, 1, 1);
+        (small.width(), small.height(), config, pictures.remove(0))
     });
 
     let mut items = Vec::new(); // (id, type, hidden, data in mdat or idat)
