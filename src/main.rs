@@ -65,9 +65,11 @@ fn run(cli: cli::Cli) -> Result<(), String> {
             std::fs::create_dir_all(&config.thumb_path)
                 .map_err(|e| format!("cannot create {}: {e}", config.thumb_path.display()))?;
             log::info!("{config}");
-            scan::sweeper::start(&config)?;
+            let app = state::App::new(config);
+            let prebuilder = scan::prebuild::start(&app.config, app.thumbnails.clone())?;
+            scan::sweeper::start(&app.config, prebuilder)?;
             announce_gallery(listen);
-            http::server::run(api::Api::new(state::App::new(config)), listen, workers)
+            http::server::run(api::Api::new(app), listen, workers)
         }
         Command::Scan(steps) => {
             logging::init(None);

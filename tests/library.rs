@@ -407,3 +407,31 @@ fn a_disk_mounted_inside_a_root_that_goes_away_removes_nothing() {
     }
     assert!(names(&mut client).contains(&"u.jpg".to_string()), "nothing removed");
 }
+
+#[test]
+fn small_thumbnails_are_built_in_the_background_for_the_library_and_for_copies() {
+    let server = TestServer::start_with(|dir| {
+        library(dir);
+    });
+    let mut client = logged_in(&server);
+    let cached = |name: &str, id: i64| {
+        cached_thumbnails(server.app_dir())
+            .iter()
+            .any(|p| p.file_name().is_some_and(|n| n == format!("{name}_{id}").as_str()))
+    };
+    let ids: Vec<(String, i64)> = listed(&mut client).into_iter().map(|(name, id, _)| (name, id)).collect();
+    for (name, id) in &ids {
+        eventually(&format!("{name}'s small thumbnail, never asked for"), || cached("thumb", *id));
+    }
+    let media = server.app_dir().join("terry");
+    fixtures::jpeg(&media.join("copied.jpg"), 640, 480, None);
+    eventually("the copy is listed", || names(&mut client).contains(&"copied.jpg".to_string()));
+    let copied = listed(&mut client).into_iter().find(|(name, _, _)| name == "copied.jpg").unwrap().1;
+    eventually("the copy's small thumbnail", || cached("thumb", copied));
+    for (_, id) in ids.iter().chain([(String::new(), copied)].iter()) {
+        assert!(!cached("thumbScreen", *id), "only level 0 is built ahead of time");
+    }
+    let thumbnail = client.get(&format!("/thumbnail.icc?id={copied}&level=0"));
+    assert_eq!(thumbnail.status, 200);
+    assert_eq!(image::load_from_memory(&thumbnail.body).unwrap().to_rgb8().dimensions(), (160, 120));
+}

@@ -80,6 +80,20 @@ pub fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<FileRow>> {
     conn.prepare_cached(&sql)?.query_row([id], from_row).optional()
 }
 
+/// Up to `limit` photos and videos with ids below `below`, newest first, whose small thumbnail
+/// the server builds (status 0) from an origin that is there (not uploading): what the
+/// background builder looks at (it checks the cache files itself).
+pub fn wanting_small_thumbnails(conn: &Connection, below: i64, limit: i64) -> rusqlite::Result<Vec<FileRow>> {
+    use crate::model::file_type::{GIF, IMAGE, VIDEO};
+    let sql = format!(
+        "SELECT {COLUMNS} FROM Files WHERE id < ?1 AND type IN (?3, ?4, ?5) AND coalesce(statusForThumb, 0) = ?6 \
+         AND coalesce(statusForOrigin, 0) != ?7 ORDER BY id DESC LIMIT ?2"
+    );
+    let values = params![below, limit, IMAGE, GIF, VIDEO, status::LOCAL, status::UPLOADING];
+    let rows = conn.prepare_cached(&sql)?.query_map(values, from_row)?.collect();
+    rows
+}
+
 /// The optional, client-described columns that uploadFileInfo and updateFile both take
 /// (protocol §4.15, §4.19); None = not given.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -180,6 +180,7 @@ fn worker<S: Service>(incoming: &Mutex<Receiver<Delivery>>, service: &S, port: u
     loop {
         let next = lock(incoming).recv();
         let Ok((request, activity)) = next else { return };
+        let _serving = super::busy::serving();
         let outcome = catch_unwind(AssertUnwindSafe(|| serve_one(request, &activity, service, &mut state, port)));
         activity.answered();
         if outcome.is_err() {

@@ -4,10 +4,12 @@
 //! walking, which also keeps known rows in step with the disk (changed files probed again,
 //! removed ones dropped at the second look that misses them, offline roots left alone); this
 //! module does the configuration and the users, and `sweep` looks at every known root for the
-//! running server. `own_rows` is the start-up check that forgets rows of the server's own files.
+//! running server (`sweeper` is its thread, `prebuild` the one that builds small thumbnails after
+//! it). `own_rows` is the start-up check that forgets rows of the server's own files.
 
 mod changes;
 mod own_rows;
+pub mod prebuild;
 mod progress;
 pub mod sweeper;
 mod walk;

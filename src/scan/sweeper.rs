@@ -8,6 +8,7 @@
 //! folder, by another REMOVAL_DELAY later, which removes it if it is still gone (two looks, that
 //! far apart: a disk away for a moment, a USB reset, costs nothing).
 
+use super::prebuild::Prebuilder;
 use crate::config::Config;
 use crate::db;
 use crate::fs::watch::Watcher;
@@ -23,8 +24,9 @@ const QUIET: Duration = Duration::from_secs(1);
 /// ...or when they have kept coming for this long.
 const SETTLE_AT_MOST: Duration = Duration::from_secs(10);
 
-/// Starts the sweeping thread, unless `sweepInterval` is 0 and watching is off.
-pub fn start(config: &Config) -> Result<(), String> {
+/// Starts the sweeping thread, unless `sweepInterval` is 0 and watching is off; every look that
+/// adds or changes files wakes `prebuilder`.
+pub fn start(config: &Config, prebuilder: Prebuilder) -> Result<(), String> {
     let watcher = match config.watch_folders {
         false => None,
         true => Watcher::new().map_err(|e| log::warn!("cannot watch the folders ({e}): sweeps only")).ok(),
@@ -41,16 +43,16 @@ pub fn start(config: &Config) -> Result<(), String> {
     std::thread::Builder::new()
         .name("sweeper".into())
         .stack_size(256 * 1024)
-        .spawn(move || run(&config, interval, watcher))
+        .spawn(move || run(&config, interval, watcher, &prebuilder))
         .map(|_| ())
         .map_err(|e| format!("cannot start the sweeper: {e}"))
 }
 
 /// Looks, then waits, for ever. Without `interval`, looks follow only events (and pending ones).
-fn run(config: &Config, interval: Option<Duration>, mut watcher: Option<Watcher>) {
+fn run(config: &Config, interval: Option<Duration>, mut watcher: Option<Watcher>, prebuilder: &Prebuilder) {
     let mut warned_about_limit = false;
     loop {
-        let wait = match look(config, watcher.as_mut(), &mut warned_about_limit) {
+        let wait = match look(config, watcher.as_mut(), &mut warned_about_limit, prebuilder) {
             Some(Pending::Settling) => SETTLE,
             Some(Pending::Missing) => REMOVAL_DELAY + Duration::from_secs(1),
             None => interval.unwrap_or(Duration::MAX),
@@ -78,7 +80,12 @@ enum Pending {
 
 /// One look at every root, then watches for every folder of the catalog. Opens a connection of
 /// its own and closes it, so that an idle server holds no sweeper cache between looks.
-fn look(config: &Config, watcher: Option<&mut Watcher>, warned_about_limit: &mut bool) -> Option<Pending> {
+fn look(
+    config: &Config,
+    watcher: Option<&mut Watcher>,
+    warned_about_limit: &mut bool,
+    prebuilder: &Prebuilder,
+) -> Option<Pending> {
     let mut conn = match db::open(&config.database) {
         Ok(conn) => conn,
         Err(e) => {
@@ -90,6 +97,9 @@ fn look(config: &Config, watcher: Option<&mut Watcher>, warned_about_limit: &mut
         Ok(look) => {
             if look.changed_anything() || look.pending() || look.offline > 0 {
                 log::info!("sweep: {}", look.line());
+            }
+            if look.files > 0 || look.changed > 0 {
+                prebuilder.wake();
             }
             if look.unsettled > 0 {
                 Some(Pending::Settling)

@@ -12,7 +12,7 @@ use crate::fs::own_files::OwnFiles;
 use crate::fs::upload::UploadLocks;
 use crate::thumb_cache::Thumbnails;
 use login_guard::LoginGuard;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use tokens::Tokens;
 
 pub struct App {
@@ -20,7 +20,8 @@ pub struct App {
     pub sessions: Tokens,
     pub shares: Tokens,
     pub logins: LoginGuard,
-    pub thumbnails: Thumbnails,
+    /// Shared with the background builder (`scan::prebuild`), so both go through one gate.
+    pub thumbnails: Arc<Thumbnails>,
     /// Serialises the requests that reshape the catalog tree on disk and in the database
     /// (create/move/delete catalogs, delete files; protocol §3.8).
     tree_lock: Mutex<()>,
@@ -37,7 +38,7 @@ impl App {
             sessions: Tokens::sessions(config.online_threshold, config.online_timeout),
             shares: Tokens::shares(config.share_url_threshold, config.share_url_timeout),
             logins: LoginGuard::default(),
-            thumbnails: Thumbnails::new(config.ffmpeg.clone()),
+            thumbnails: Arc::new(Thumbnails::new(config.ffmpeg.clone())),
             tree_lock: Mutex::new(()),
             uploads: UploadLocks::new(),
             listing_totals: Default::default(),
