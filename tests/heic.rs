@@ -131,3 +131,25 @@ fn a_truncated_or_garbled_heic_fails_its_thumbnail_and_nothing_else() {
     let whole = file_id(&mut client, "whole.heic");
     assert_eq!(thumbnail(&mut client, whole, 1).dimensions(), (800, 600));
 }
+
+#[test]
+fn a_heic_whose_picture_is_coded_larger_than_it_declares_is_refused_before_decoding() {
+    let (mut server, mut client) = library(|media| {
+        let honest = media.join("honest.heic");
+        heic::write(&honest, &Heic { width: 1024, height: 1024, ..Heic::default() });
+        // The same file declaring 300×300 (ispe): the decoder would allocate the 1024×1024 its
+        // parameter sets code, past the budget worked out for 300×300.
+        let mut bytes = std::fs::read(&honest).unwrap();
+        let ispe = bytes.windows(4).position(|w| w == b"ispe").expect("an ispe box");
+        for side in [ispe + 8, ispe + 12] {
+            bytes[side..side + 4].copy_from_slice(&300u32.to_be_bytes());
+        }
+        std::fs::write(media.join("liar.heic"), bytes).unwrap();
+    });
+    let liar = crate::file_id(&mut client, "liar.heic");
+    let response = client.get(&format!("/thumbnail.icc?id={liar}&level=0"));
+    assert_eq!(response.code(), -10008, "{}", String::from_utf8_lossy(&response.body));
+    let honest = crate::file_id(&mut client, "honest.heic");
+    assert_eq!(thumbnail(&mut client, honest, 0).dimensions(), (160, 160));
+    assert!(server.is_running());
+}

@@ -245,6 +245,18 @@ impl Still {
         for (i, &tile) in p.tiles.iter().enumerate() {
             let props = ctx.props(tile).map_err(heif_err)?;
             let hvcc = props.hvcc.as_ref().ok_or_else(|| ThumbError::Decode("HEIF: a tile without hvcC".into()))?;
+            // The decoder allocates what the sequence parameter sets say, before any cropping:
+            // no more than the tile the budget was worked out for (and its last coding block).
+            let sets = hvcc.parameter_sets();
+            let coded =
+                sets.iter().filter_map(|nal| sps_coded_size(nal)).fold((0, 0), |a, b| (a.0.max(b.0), a.1.max(b.1)));
+            let slack = |side: u32| side.saturating_add(64);
+            if coded == (0, 0) || coded.0 > slack(p.tile_width) || coded.1 > slack(p.tile_height) {
+                return Err(ThumbError::Decode(format!(
+                    "HEIF: a tile coded at {}×{} in a {}×{} grid cell",
+                    coded.0, coded.1, p.tile_width, p.tile_height
+                )));
+            }
             let data = item_bytes(&ctx, tile, read, file_len).map_err(ThumbError::Io)?.map_err(heif_err)?;
             let nals = hvcc.split_nals(&data).map_err(heif_err)?;
             let frame = heic_rs::hevc::decode_still(&hvcc.parameter_sets(), &nals).map_err(heif_err)?;
@@ -426,6 +438,76 @@ fn place(tile: &Pixels, origin: (usize, usize), size: (usize, usize), k: usize, 
             }
         }
         y += rows;
+    }
+}
+
+/// The size a sequence parameter set NAL unit (ITU-T H.265 §7.3.2.2) codes, before its
+/// conformance window crops it; `None` for any other NAL unit or one that ends too soon.
+fn sps_coded_size(nal: &[u8]) -> Option<(u32, u32)> {
+    if nal.first().map(|b| (b >> 1) & 0x3F) != Some(33) {
+        return None;
+    }
+    let mut rbsp = Vec::with_capacity(nal.len());
+    for &b in nal.get(2..)? {
+        if b == 3 && rbsp.ends_with(&[0, 0]) {
+            continue; // emulation prevention
+        }
+        rbsp.push(b);
+    }
+    let mut bits = Bits { data: &rbsp, at: 0 };
+    bits.skip(4)?; // sps_video_parameter_set_id
+    let sub_layers = bits.read(3)? as usize; // sps_max_sub_layers_minus1
+    bits.skip(1)?;
+    bits.skip(88 + 8)?; // general profile, tier and level
+    let mut present = Vec::with_capacity(sub_layers);
+    for _ in 0..sub_layers {
+        present.push((bits.read(1)? == 1, bits.read(1)? == 1));
+    }
+    if sub_layers > 0 {
+        bits.skip(2 * (8 - sub_layers))?;
+    }
+    for (profile, level) in present {
+        bits.skip(if profile { 88 } else { 0 } + if level { 8 } else { 0 })?;
+    }
+    bits.exp_golomb()?; // sps_seq_parameter_set_id
+    if bits.exp_golomb()? == 3 {
+        bits.skip(1)?; // separate_colour_plane_flag
+    }
+    Some((bits.exp_golomb()?, bits.exp_golomb()?))
+}
+
+/// Bits read most significant first.
+struct Bits<'a> {
+    data: &'a [u8],
+    at: usize,
+}
+
+impl Bits<'_> {
+    fn read(&mut self, n: usize) -> Option<u32> {
+        let mut value = 0u32;
+        for _ in 0..n {
+            let byte = self.data.get(self.at / 8)?;
+            value = (value << 1) | u32::from((byte >> (7 - self.at % 8)) & 1);
+            self.at += 1;
+        }
+        Some(value)
+    }
+
+    fn skip(&mut self, n: usize) -> Option<()> {
+        self.at = self.at.checked_add(n).filter(|&at| at <= self.data.len() * 8)?;
+        Some(())
+    }
+
+    /// ue(v): an unsigned Exp-Golomb number (at most 31 leading zeros).
+    fn exp_golomb(&mut self) -> Option<u32> {
+        let mut zeros = 0;
+        while self.read(1)? == 0 {
+            zeros += 1;
+            if zeros > 31 {
+                return None;
+            }
+        }
+        Some(((1u64 << zeros) - 1 + u64::from(self.read(zeros)?)).min(u64::from(u32::MAX)) as u32)
     }
 }
 

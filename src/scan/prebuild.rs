@@ -75,7 +75,9 @@ pub fn start(config: &Config, thumbnails: Arc<Thumbnails>) -> Result<Prebuilder,
 /// SCHED_IDLE and nice 19 for the calling thread (Linux sets both per thread). Through the raw
 /// system calls: musl's `sched_setscheduler` refuses on purpose, as POSIX means the process.
 fn lowest_priority() {
-    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: sched_param is plain integers (and, in musl, timespecs), for which all zeros is a
+    // valid value: priority 0, the one SCHED_IDLE takes.
+    let param: libc::sched_param = unsafe { std::mem::zeroed() };
     // SAFETY: system calls on the calling thread with a valid sched_param; failure only leaves
     // the priority as it was.
     let (scheduled, niced) = unsafe {

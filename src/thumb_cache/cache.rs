@@ -2,7 +2,8 @@
 //! temporary file and a rename, so readers never see partial files. Builds pass through the
 //! `BuildGate`: at most about one per core, within a memory budget, and concurrent requests for
 //! one thumbnail share one build. An image over the decode budget is refused before it waits
-//! for the gate. Each finished build is logged with its time. Sources are files the caller
+//! for the gate. A decoder that panics fails its file like a decoding error. Each finished build
+//! is logged with its time. Sources are files the caller
 //! opened (without following links); they are never opened again by path here.
 
 use super::build_gate::{BuildGate, Shared};
@@ -121,9 +122,20 @@ fn build_image(source: &Source, temp: &Path) -> Result<(), BuildFailure> {
         BuildFailure::Transient
     })?;
     let mut out = BufWriter::new(file);
-    build_image_thumbnail(source.file, source.orientation, source.max_box, &mut out).map_err(|e| {
-        log::warn!("thumbnail of {} failed: {e}", source.path.display());
-        BuildFailure::Permanent
-    })?;
+    // A decoder that panics on a hostile file fails that file, as a decoding error would.
+    let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        build_image_thumbnail(source.file, source.orientation, source.max_box, &mut out)
+    }));
+    match built {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => {
+            log::warn!("thumbnail of {} failed: {e}", source.path.display());
+            return Err(BuildFailure::Permanent);
+        }
+        Err(_) => {
+            log::warn!("thumbnail of {} failed: the decoder panicked", source.path.display());
+            return Err(BuildFailure::Permanent);
+        }
+    }
     out.flush().map_err(|_| BuildFailure::Transient)
 }
