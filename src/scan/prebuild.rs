@@ -1,6 +1,6 @@
 //! Thumbnails ready before anyone asks: a thread that builds the missing small (level 0)
-//! thumbnails of photos and videos, newest first, once at start-up and after every look that
-//! added or changed files, so a family opening a new folder sees it at once.
+//! thumbnails of photos and videos, newest first, after the first look of the server and after
+//! every later one that added or changed files, so a family opening a new folder sees it at once.
 //!
 //! It gives way in every sense: it runs at the lowest priority (SCHED_IDLE and nice 19, which the
 //! ffmpeg it starts for a video inherits), builds one thumbnail at a time through the same gate
@@ -27,7 +27,7 @@ use std::time::Duration;
 /// How long no request must have been answered before a build starts.
 const IDLE: Duration = Duration::from_secs(1);
 /// Rows read from the database at a time.
-const PAGE: i64 = 256;
+const PAGE: i64 = 64;
 
 /// Wakes the builder for another pass.
 #[derive(Clone)]
@@ -53,9 +53,10 @@ impl Prebuilder {
     }
 }
 
-/// Starts the builder thread; it makes a first pass at once.
+/// Starts the builder thread; it makes its first pass when first woken (by the sweeper after its
+/// first look, so that the two do not hold the database and the disk at once).
 pub fn start(config: &Config, thumbnails: Arc<Thumbnails>) -> Result<Prebuilder, String> {
-    let prebuilder = Prebuilder { wake: Arc::new((Mutex::new(true), Condvar::new())) };
+    let prebuilder = Prebuilder { wake: Arc::new((Mutex::new(false), Condvar::new())) };
     let (config, handle) = (config.clone(), prebuilder.clone());
     std::thread::Builder::new()
         .name("prebuild".into())

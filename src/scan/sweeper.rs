@@ -24,8 +24,9 @@ const QUIET: Duration = Duration::from_secs(1);
 /// ...or when they have kept coming for this long.
 const SETTLE_AT_MOST: Duration = Duration::from_secs(10);
 
-/// Starts the sweeping thread, unless `sweepInterval` is 0 and watching is off; every look that
-/// adds or changes files wakes `prebuilder`.
+/// Starts the sweeping thread, unless `sweepInterval` is 0 and watching is off; the first look,
+/// and every later one that adds or changes files, wakes `prebuilder` (woken at once when there
+/// are no sweeps).
 pub fn start(config: &Config, prebuilder: Prebuilder) -> Result<(), String> {
     let watcher = match config.watch_folders {
         false => None,
@@ -33,6 +34,7 @@ pub fn start(config: &Config, prebuilder: Prebuilder) -> Result<(), String> {
     };
     if config.sweep_interval == 0 && watcher.is_none() {
         log::info!("sweeps and watching are off: the library changes only with `isync scan`");
+        prebuilder.wake();
         return Ok(());
     }
     let interval = match config.sweep_interval {
@@ -51,12 +53,16 @@ pub fn start(config: &Config, prebuilder: Prebuilder) -> Result<(), String> {
 /// Looks, then waits, for ever. Without `interval`, looks follow only events (and pending ones).
 fn run(config: &Config, interval: Option<Duration>, mut watcher: Option<Watcher>, prebuilder: &Prebuilder) {
     let mut warned_about_limit = false;
+    let mut first = true;
     loop {
         let wait = match look(config, watcher.as_mut(), &mut warned_about_limit, prebuilder) {
             Some(Pending::Settling) => SETTLE,
             Some(Pending::Missing) => REMOVAL_DELAY + Duration::from_secs(1),
             None => interval.unwrap_or(Duration::MAX),
         };
+        if std::mem::take(&mut first) {
+            prebuilder.wake();
+        }
         match &watcher {
             Some(watcher) => {
                 if watcher.wait(wait) {
