@@ -144,7 +144,7 @@ dist: aarch64 armv7 x86_64
 CARGO_FUZZ_VERSION := 0.13.2
 CARGO_FUZZ      := $(TOOLS)/bin/cargo-fuzz
 FUZZ_DIR        := tests/fuzz
-FUZZ_TARGETS    := multipart range params jpeg_exif png gif webp bmp isobmff matroska audio video
+FUZZ_TARGETS    := multipart range params jpeg_exif png gif webp bmp isobmff heif matroska audio video
 FUZZ_RUNS       ?= 10000000
 FUZZ_SMOKE_RUNS ?= 20000
 FUZZ_SANITIZER  ?= address

@@ -192,6 +192,16 @@ pub fn params(data: &[u8]) {
     }
 }
 
+/// A HEIF still decoded for a grid thumbnail (160×120) as a build would, tile by tile: the
+/// pixels, when there are some, cover that size and are no larger than the picture's tiles
+/// shrunk allow.
+pub fn heif(data: &[u8]) {
+    if let Ok((w, h)) = crate::media::heif::decode_in_memory(data, (160, 120)) {
+        assert!(w > 0 && h > 0, "{w}×{h}");
+        assert!(w * h <= 1 << 28, "{w}×{h}");
+    }
+}
+
 /// The probes, grouped as the fuzz targets are: one target per group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Probe {

@@ -23,6 +23,15 @@ fn every_seed_of_the_http_targets_passes_its_entry_point() {
 }
 
 #[test]
+fn every_heif_seed_decodes_to_a_grid_thumbnail() {
+    for (path, data) in seeds("heif") {
+        heif(&data);
+        let size = crate::media::heif::decode_in_memory(&data, (160, 120));
+        assert!(size.as_ref().is_ok_and(|&(w, h)| w >= 160 && h >= 120), "{}: {size:?}", path.display());
+    }
+}
+
+#[test]
 fn every_probe_seed_passes_its_group_and_is_recognised_as_the_scanner_would() {
     for (group, target) in Probe::ALL {
         for (path, data) in seeds(target) {

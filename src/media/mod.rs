@@ -6,7 +6,7 @@
 
 mod budget;
 mod decode;
-mod heif;
+pub(crate) mod heif;
 pub mod kind;
 pub mod name_date;
 pub mod probe;
