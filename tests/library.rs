@@ -435,3 +435,54 @@ fn small_thumbnails_are_built_in_the_background_for_the_library_and_for_copies()
     assert_eq!(thumbnail.status, 200);
     assert_eq!(image::load_from_memory(&thumbnail.body).unwrap().to_rgb8().dimensions(), (160, 120));
 }
+
+/// The server log's sweep lines so far.
+fn sweep_lines(app_dir: &Path) -> Vec<String> {
+    let log = std::fs::read_to_string(app_dir.join("building/appLog.log")).unwrap_or_default();
+    log.lines().filter(|l| l.contains("sweep: ")).map(str::to_string).collect()
+}
+
+#[test]
+fn later_sweeps_list_only_changed_folders_and_still_see_a_file_rewritten_in_place_where_watched() {
+    let server = TestServer::start_with(|dir| {
+        let media = media_dir(dir, "terry");
+        for folder in ["trip", "old"] {
+            std::fs::create_dir_all(media.join(folder)).unwrap();
+        }
+        for file in ["a.jpg", "trip/c.jpg", "old/d.jpg"] {
+            fixtures::jpeg(&media.join(file), 320, 240, None);
+        }
+        // Copied an hour ago: nothing is still being written when the server first looks.
+        for path in ["a.jpg", "trip/c.jpg", "old/d.jpg", "trip", "old", "."] {
+            let touched = std::process::Command::new("touch").args(["-d", "1 hour ago"]).arg(media.join(path)).status();
+            assert!(touched.is_ok_and(|s| s.success()), "touch {path}");
+        }
+        scan_config(dir, &[("terry", "123", &[media.as_path()])]);
+    });
+    let mut client = logged_in(&server);
+    let app = server.app_dir().to_path_buf();
+    eventually("the first, full, look", || sweep_lines(&app).iter().any(|l| l.contains("full sweep: ")));
+    let first = sweep_lines(&app);
+    assert!(first.iter().all(|l| l.contains("0 still being written")), "{first:#?}");
+    // Rewritten in place: the folder's listing (and so its time) stays the same; only the watch
+    // on trip/ says where to look.
+    std::fs::write(app.join("terry/trip/c.jpg"), {
+        let scratch = tempfile::tempdir().unwrap();
+        fixtures::jpeg(&scratch.path().join("c.jpg"), 600, 200, None);
+        std::fs::read(scratch.path().join("c.jpg")).unwrap()
+    })
+    .unwrap();
+    eventually("c.jpg probed again", || listed(&mut client).iter().any(|(n, _, w)| n == "c.jpg" && *w == Some(600)));
+    // A new file in a folder: its time changed, so it is listed again.
+    fixtures::jpeg(&app.join("terry/old/e.jpg"), 320, 240, None);
+    eventually("e.jpg is listed", || names(&mut client).contains(&"e.jpg".to_string()));
+    let incremental: Vec<String> = sweep_lines(&app).into_iter().filter(|l| !l.contains("full sweep: ")).collect();
+    assert!(
+        incremental.iter().any(|l| l.contains("1 changed") && l.contains("(1 unchanged)")),
+        "the look that found c.jpg left old/ unlisted: {incremental:#?}"
+    );
+    assert!(
+        incremental.iter().any(|l| l.contains("1 new files") && l.contains("(1 unchanged)")),
+        "the look that found e.jpg left trip/ unlisted: {incremental:#?}"
+    );
+}

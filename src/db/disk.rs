@@ -215,6 +215,27 @@ pub fn sub_catalogs(conn: &Connection, dir: &str) -> rusqlite::Result<Vec<KnownC
     rows.collect()
 }
 
+/// The stamp of catalog `id`'s directory when it was last listed completely, if recorded.
+pub fn listed_stamp(conn: &Connection, id: i64) -> rusqlite::Result<Option<(i64, i64)>> {
+    conn.prepare_cached("SELECT mtime, inode FROM DiskListing WHERE catalogId = ?1")?
+        .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()
+}
+
+/// Records (or, with `None`, forgets) the stamp of catalog `id`'s directory.
+pub fn set_listed_stamp(conn: &Connection, id: i64, stamp: Option<(i64, i64)>) -> rusqlite::Result<()> {
+    match stamp {
+        Some((mtime, inode)) => conn
+            .prepare_cached(
+                "INSERT INTO DiskListing(catalogId, mtime, inode) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT(catalogId) DO UPDATE SET mtime = ?2, inode = ?3",
+            )?
+            .execute(params![id, mtime, inode])?,
+        None => conn.prepare_cached("DELETE FROM DiskListing WHERE catalogId = ?1")?.execute([id])?,
+    };
+    Ok(())
+}
+
 /// The device catalog `id`'s directory was on when last seen, if recorded.
 pub fn device_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
     let device = conn

@@ -123,6 +123,16 @@ CREATE TABLE IF NOT EXISTS DiskCatalog(
     missedAt integer
 );
 CREATE INDEX IF NOT EXISTS disk_catalog_by_identity ON DiskCatalog(inode, device);
+-- The stamp (modification time in ns, inode) of a catalog's directory when a look last listed
+-- it completely with nothing left pending: a later look that finds the same stamp need not
+-- list it again (scan::walk).
+CREATE TABLE IF NOT EXISTS DiskListing(
+    catalogId integer PRIMARY KEY,
+    mtime integer NOT NULL,
+    inode integer NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS disk_listing_goes_with_its_catalog AFTER DELETE ON Catalog
+BEGIN DELETE FROM DiskListing WHERE catalogId = old.id; END;
 CREATE TRIGGER IF NOT EXISTS disk_file_goes_with_its_file AFTER DELETE ON Files
 BEGIN DELETE FROM DiskFile WHERE fileId = old.id; END;
 CREATE TRIGGER IF NOT EXISTS disk_catalog_goes_with_its_catalog AFTER DELETE ON Catalog

@@ -41,3 +41,28 @@ pub fn earliest_time(path: &Path) -> i64 {
         Err(_) => crate::clock::now(),
     }
 }
+
+/// File systems that update a directory's modification time whenever an entry is added,
+/// removed or renamed in it, on every system that writes them (`statfs` magic numbers): ext2–4,
+/// btrfs, XFS, F2FS, tmpfs. Not FAT, exFAT or NTFS: a disk filled on another computer may add
+/// entries without it (and FAT's root directory has no time at all).
+const TRUSTED_DIRECTORY_TIMES: [i64; 5] = [0xEF53, 0x9123_683E, 0x5846_5342, 0xF2F5_2010, 0x0102_1994];
+
+/// The stamp of directory `path` that changes whenever what it lists changes: its modification
+/// time (nanoseconds) and inode; `None` when it cannot be read or its file system does not keep
+/// directory times faithfully (then it must be listed every time).
+pub fn listing_stamp(path: &str) -> Option<(i64, i64)> {
+    let c_path = std::ffi::CString::new(path).ok()?;
+    // SAFETY: statfs fills a struct we own from a NUL-terminated path that lives across the call.
+    let mut fs: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statfs(c_path.as_ptr(), &mut fs) } != 0 {
+        return None;
+    }
+    #[allow(clippy::unnecessary_cast)] // f_type is i64, u32 or c_ulong, by target
+    let kind = fs.f_type as i64;
+    if !TRUSTED_DIRECTORY_TIMES.contains(&kind) {
+        return None;
+    }
+    let metadata = std::fs::symlink_metadata(path).ok().filter(|m| m.is_dir())?;
+    Some((metadata.mtime() * 1_000_000_000 + metadata.mtime_nsec(), metadata.ino() as i64))
+}

@@ -1,10 +1,10 @@
 //! Noticing changes under the media roots as they happen: one inotify watch per directory
-//! (Linux), for entries created, removed, moved, or closed after writing. The events only say
-//! *that* something changed; what changed is for a look (`scan::walk`) to find, so they are read
-//! and dropped. When the kernel's watch limit (`fs.inotify.max_user_watches`) is reached the
+//! (Linux), for entries created, removed, moved, or closed after writing. The events say *where*
+//! something changed (the watched directory); what changed is for a look (`scan::walk`) to find
+//! there. When the kernel's queue overflows, events were lost and anything may have changed. When the kernel's watch limit (`fs.inotify.max_user_watches`) is reached the
 //! directories left unwatched are counted: the periodic sweeps still cover them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -23,8 +23,17 @@ const EVENTS: u32 = libc::IN_CREATE
 
 pub struct Watcher {
     fd: OwnedFd,
-    /// The watches of the last round (a directory watched again keeps its watch and number).
-    watched: HashSet<i32>,
+    /// The watches of the last round and their directories (a directory watched again keeps
+    /// its watch and number).
+    watched: HashMap<i32, String>,
+}
+
+/// Where events said something changed, since the caller last emptied it.
+#[derive(Debug, Default)]
+pub struct Changed {
+    pub dirs: HashSet<String>,
+    /// Events were lost (the kernel's queue overflowed): anything may have changed.
+    pub overflowed: bool,
 }
 
 /// What one `watch` round did.
@@ -43,7 +52,7 @@ impl Watcher {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: `fd` was just returned by inotify_init1 and nothing else owns it.
-        Ok(Watcher { fd: unsafe { OwnedFd::from_raw_fd(fd) }, watched: HashSet::new() })
+        Ok(Watcher { fd: unsafe { OwnedFd::from_raw_fd(fd) }, watched: HashMap::new() })
     }
 
     /// Watches each of `dirs` (the kernel keeps one watch per directory, so watching one again
@@ -52,13 +61,13 @@ impl Watcher {
     /// its watch with it.
     pub fn watch<'a>(&mut self, dirs: impl IntoIterator<Item = &'a str>) -> Watching {
         let mut done = Watching::default();
-        let mut watched = HashSet::new();
+        let mut watched = HashMap::new();
         for dir in dirs {
             let Ok(path) = CString::new(dir) else { continue };
             // SAFETY: `path` is a NUL-terminated string that lives across the call.
             let wd = unsafe { libc::inotify_add_watch(self.fd.as_raw_fd(), path.as_ptr(), EVENTS) };
             if wd >= 0 {
-                if watched.insert(wd) && !self.watched.contains(&wd) {
+                if watched.insert(wd, dir.to_string()).is_none() && !self.watched.contains_key(&wd) {
                     done.added += 1;
                 }
             } else if io::Error::last_os_error().raw_os_error() == Some(libc::ENOSPC) {
@@ -73,8 +82,9 @@ impl Watcher {
         self.watched.len()
     }
 
-    /// Waits at most `timeout` for events; true when some arrived (they are read and dropped).
-    pub fn wait(&self, timeout: Duration) -> bool {
+    /// Waits at most `timeout` for events; true when some arrived (their directories are added
+    /// to `changed`).
+    pub fn wait(&self, timeout: Duration, changed: &mut Changed) -> bool {
         let mut poll = libc::pollfd { fd: self.fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
         let millis = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
         // SAFETY: one pollfd we own, for the duration of the call.
@@ -83,9 +93,32 @@ impl Watcher {
             return false;
         }
         let mut buffer = [0u8; 4096];
-        // SAFETY: reads into a buffer we own, at most its length; the descriptor is non-blocking.
-        while unsafe { libc::read(self.fd.as_raw_fd(), buffer.as_mut_ptr().cast(), buffer.len()) } > 0 {}
+        loop {
+            // SAFETY: reads into a buffer we own, at most its length; the descriptor is non-blocking.
+            let read = unsafe { libc::read(self.fd.as_raw_fd(), buffer.as_mut_ptr().cast(), buffer.len()) };
+            let Ok(read) = usize::try_from(read) else { break };
+            if read == 0 {
+                break;
+            }
+            self.note(&buffer[..read], changed);
+        }
         true
+    }
+
+    /// The events of one read: `struct inotify_event` (wd, mask, cookie, len, then len bytes of
+    /// name), one after another; the kernel never splits one across reads.
+    fn note(&self, mut events: &[u8], changed: &mut Changed) {
+        const HEAD: usize = 16;
+        while events.len() >= HEAD {
+            let field = |at: usize| u32::from_ne_bytes([events[at], events[at + 1], events[at + 2], events[at + 3]]);
+            let (wd, mask, len) = (field(0) as i32, field(4), field(12) as usize);
+            if mask & libc::IN_Q_OVERFLOW != 0 {
+                changed.overflowed = true;
+            } else if let Some(dir) = self.watched.get(&wd) {
+                changed.dirs.insert(dir.clone());
+            }
+            events = events.get(HEAD + len..).unwrap_or_default();
+        }
     }
 }
 
@@ -100,10 +133,13 @@ mod tests {
         let mut watcher = Watcher::new().unwrap();
         assert_eq!(watcher.watch([path, "/no/such/dir"]), Watching { added: 1, over_limit: 0 });
         assert_eq!((watcher.watch([path]).added, watcher.watched()), (0, 1), "watched once");
-        assert!(!watcher.wait(Duration::from_millis(50)), "nothing happened");
+        let mut changed = Changed::default();
+        assert!(!watcher.wait(Duration::from_millis(50), &mut changed), "nothing happened");
         std::fs::write(dir.path().join("new.jpg"), b"x").unwrap();
-        assert!(watcher.wait(Duration::from_secs(5)), "a new file is an event");
-        assert!(!watcher.wait(Duration::from_millis(50)), "the events were read");
+        assert!(watcher.wait(Duration::from_secs(5), &mut changed), "a new file is an event");
+        assert_eq!(changed.dirs, HashSet::from([path.to_string()]), "in the watched directory");
+        assert!(!changed.overflowed);
+        assert!(!watcher.wait(Duration::from_millis(50), &mut changed), "the events were read");
         watcher.watch([]);
         assert_eq!(watcher.watched(), 0);
     }

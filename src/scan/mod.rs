@@ -24,6 +24,7 @@ use crate::password::hash_password;
 use miniserde::json::{self, Object, Value};
 pub use progress::Progress;
 use rusqlite::Connection;
+use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 pub use walk::Look;
@@ -51,6 +52,7 @@ pub fn run(conn: &mut Connection, config: &Config, steps: &[ScanStep], by_operat
         accept_new_device: by_operator,
         settle: Duration::ZERO,
         removal_delay: Duration::ZERO,
+        changed_dirs: None,
     };
     for step in steps {
         match step {
@@ -81,17 +83,19 @@ pub fn run(conn: &mut Connection, config: &Config, steps: &[ScanStep], by_operat
 /// registered): what `isync scan` does to them, without the configurations' users and grants,
 /// quietly (a summary goes to the log), leaving files still being written (modified less than
 /// `settle` ago) for a later look, and removing what went missing only `removal_delay` after the
-/// first look that missed it.
+/// first look that missed it. With `changed_dirs`, an incremental look (see `Look`).
 pub fn sweep(
     conn: &mut Connection,
     config: &Config,
     settle: Duration,
     removal_delay: Duration,
+    changed_dirs: Option<&HashSet<String>>,
 ) -> Result<Progress, String> {
     let mut progress = Progress::new();
     progress.verbose = false;
     let own = OwnFiles::of(config);
-    let look = Look { own: &own, thumbs: &config.thumb_path, accept_new_device: false, settle, removal_delay };
+    let look =
+        Look { own: &own, thumbs: &config.thumb_path, accept_new_device: false, settle, removal_delay, changed_dirs };
     let roots = db::catalogs::root_paths(conn).map_err(|e| e.to_string())?;
     for root in roots {
         // One root's failure (the database busy too long, a damaged row) spares the others.

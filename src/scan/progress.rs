@@ -9,6 +9,8 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 /// Counters of a scan, reported on stderr while it runs and at the end.
 pub struct Progress {
     pub directories: u64,
+    /// Directories an incremental look did not list again (unchanged since their last listing).
+    pub unchanged: u64,
     pub files: u64,
     pub skipped: u64,
     pub changed: u64,
@@ -34,6 +36,7 @@ impl Progress {
         let now = Instant::now();
         Progress {
             directories: 0,
+            unchanged: 0,
             files: 0,
             skipped: 0,
             changed: 0,
@@ -59,9 +62,10 @@ impl Progress {
     pub fn line(&self) -> String {
         let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
         format!(
-            "{} directories, {} new files, {} changed, {} removed, {} known files skipped, \
-             {} missing once, {} still being written, {} roots offline ({:.0} files/s)",
+            "{} directories ({} unchanged), {} new files, {} changed, {} removed, {} known files skipped, \
+             {} missing once, {} still being written, {} roots offline ({:.0} files/s, {:.0} ms)",
             self.directories,
+            self.unchanged,
             self.files,
             self.changed,
             self.removed,
@@ -69,7 +73,8 @@ impl Progress {
             self.missing,
             self.unsettled,
             self.offline,
-            (self.files + self.skipped + self.changed) as f64 / seconds
+            (self.files + self.skipped + self.changed) as f64 / seconds,
+            seconds * 1000.0
         )
     }
 

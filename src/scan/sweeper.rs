@@ -6,12 +6,16 @@
 //! copy of many files is one look. A look that left a file still being written is followed by
 //! another SETTLE later, which takes it once it has stopped changing; one that missed a file or
 //! folder, by another REMOVAL_DELAY later, which removes it if it is still gone (two looks, that
-//! far apart: a disk away for a moment, a USB reset, costs nothing).
+//! far apart: a disk away for a moment, a USB reset, costs nothing). Looks are incremental
+//! (`walk::Look::changed_dirs`): only directories whose listing stamp changed, or where the
+//! watches saw something happen, are listed again; the first look, one a day (FULL_LOOK_EVERY)
+//! and one after the kernel lost events list everything.
 
 use super::prebuild::Prebuilder;
 use crate::config::Config;
 use crate::db;
-use crate::fs::watch::Watcher;
+use crate::fs::watch::{Changed, Watcher};
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 /// How long a file must be left unchanged before a sweep takes it, and how soon a look that left
@@ -23,6 +27,9 @@ pub const REMOVAL_DELAY: Duration = Duration::from_secs(20);
 const QUIET: Duration = Duration::from_secs(1);
 /// ...or when they have kept coming for this long.
 const SETTLE_AT_MOST: Duration = Duration::from_secs(10);
+/// How often a look lists every directory, unchanged ones included (it also finds files
+/// rewritten in place in folders no watch covers); the others list only what changed.
+const FULL_LOOK_EVERY: Duration = Duration::from_secs(24 * 3600);
 
 /// Starts the sweeping thread, unless `sweepInterval` is 0 and watching is off; the first look,
 /// and every later one that adds or changes files, wakes `prebuilder` (woken at once when there
@@ -53,9 +60,17 @@ pub fn start(config: &Config, prebuilder: Prebuilder) -> Result<(), String> {
 /// Looks, then waits, for ever. Without `interval`, looks follow only events (and pending ones).
 fn run(config: &Config, interval: Option<Duration>, mut watcher: Option<Watcher>, prebuilder: &Prebuilder) {
     let mut warned_about_limit = false;
-    let mut first = true;
+    let (mut first, mut changed, mut last_full) = (true, Changed::default(), None::<Instant>);
     loop {
-        let wait = match look(config, watcher.as_mut(), &mut warned_about_limit, prebuilder) {
+        // The first look, a daily one, and one after lost events list everything.
+        let full = changed.overflowed || last_full.is_none_or(|at| at.elapsed() >= FULL_LOOK_EVERY);
+        if full {
+            last_full = Some(Instant::now());
+        }
+        let dirs = std::mem::take(&mut changed.dirs);
+        changed.overflowed = false;
+        let changed_dirs = (!full).then_some(&dirs);
+        let wait = match look(config, watcher.as_mut(), &mut warned_about_limit, prebuilder, changed_dirs) {
             Some(Pending::Settling) => SETTLE,
             Some(Pending::Missing) => REMOVAL_DELAY + Duration::from_secs(1),
             None => interval.unwrap_or(Duration::MAX),
@@ -65,9 +80,9 @@ fn run(config: &Config, interval: Option<Duration>, mut watcher: Option<Watcher>
         }
         match &watcher {
             Some(watcher) => {
-                if watcher.wait(wait) {
+                if watcher.wait(wait, &mut changed) {
                     let started = Instant::now();
-                    while watcher.wait(QUIET) && started.elapsed() < SETTLE_AT_MOST {}
+                    while watcher.wait(QUIET, &mut changed) && started.elapsed() < SETTLE_AT_MOST {}
                 }
             }
             None => std::thread::sleep(wait),
@@ -91,6 +106,7 @@ fn look(
     watcher: Option<&mut Watcher>,
     warned_about_limit: &mut bool,
     prebuilder: &Prebuilder,
+    changed_dirs: Option<&HashSet<String>>,
 ) -> Option<Pending> {
     let mut conn = match db::open(&config.database) {
         Ok(conn) => conn,
@@ -99,11 +115,10 @@ fn look(
             return None;
         }
     };
-    let pending = match super::sweep(&mut conn, config, SETTLE, REMOVAL_DELAY) {
+    let pending = match super::sweep(&mut conn, config, SETTLE, REMOVAL_DELAY, changed_dirs) {
         Ok(look) => {
-            if look.changed_anything() || look.pending() || look.offline > 0 {
-                log::info!("sweep: {}", look.line());
-            }
+            let kind = if changed_dirs.is_some() { "sweep" } else { "full sweep" };
+            log::info!("{kind}: {}", look.line());
             if look.files > 0 || look.changed > 0 {
                 prebuilder.wake();
             }

@@ -14,6 +14,10 @@
 //! - a root that is missing, empty where it held files, or on another device than before (a USB
 //!   disk not mounted) is *offline*: nothing under it is changed, and it is said so; so is a
 //!   folder that was another disk mounted inside a root and is gone;
+//! - an incremental look (the server's, between full ones) lists a directory again only when its
+//!   stamp (modification time and inode, on file systems that keep them faithfully) differs from
+//!   the one of its last complete listing that left nothing pending, or when the watches saw
+//!   something happen in it; its known sub-directories are visited all the same;
 //! - uploads in progress (any status 2) are never touched, and a file still being written
 //!   (modified within the look's settle time, or named like a partial download) waits for a
 //!   later look.
@@ -60,6 +64,11 @@ pub struct Look<'a> {
     /// How long after the first look that missed a file or folder a later one may remove it (a
     /// disk that went away for a moment, a USB reset, must not cost the library).
     pub removal_delay: Duration,
+    /// An incremental look (the server's sweeps between full ones): a directory whose stamp
+    /// (`fs::paths::listing_stamp`) is the one of its last complete listing, and that is not
+    /// among these (where the watches saw something happen, a file written in place included),
+    /// is not listed again; its known sub-directories are still visited. `None`: a full look.
+    pub changed_dirs: Option<&'a HashSet<String>>,
 }
 
 /// Registers `path` (step 2) and walks it (step 3). Returns the catalog id when the path is an
@@ -138,6 +147,9 @@ struct Listing {
     dirs: HashSet<String>,
     /// False when an entry could not be read or looked at: then nothing counts as missing.
     complete: bool,
+    /// True when an entry was left for a later look that the directory's stamp would not show
+    /// (an upload in progress).
+    pending: bool,
 }
 
 /// Breadth-first walk from `top` (whose canonical path is `root_dir`); what went missing for
@@ -150,6 +162,7 @@ fn walk(
     progress: &mut Progress,
 ) -> rusqlite::Result<()> {
     let mut w = Writer::new(conn);
+    let top_id = top.id;
     let mut queue = VecDeque::from([Queued { id: top.id, path: top.path, real: root_dir.clone() }]);
     let mut doomed = Vec::new();
     while let Some(queued) = queue.pop_front() {
@@ -162,6 +175,14 @@ fn walk(
             continue; // deleted or moved by the API since it was queued
         };
         let dir = Dir { catalog, real: queued.real };
+        let stamp = crate::fs::paths::listing_stamp(&dir.catalog.path);
+        let listed = disk::listed_stamp(w.conn(), dir.catalog.id)?;
+        if stamp.is_some() && stamp == listed && dir.catalog.id != top_id && unchanged_for(look, &dir.catalog.path) {
+            progress.unchanged += 1;
+            visit_known_dirs(&mut w, &dir, look, &mut queue, progress)?;
+            continue;
+        }
+        let pending_before = (progress.unsettled, progress.missing);
         let entries = match std::fs::read_dir(&dir.catalog.path) {
             Ok(entries) => entries,
             Err(e) => {
@@ -175,7 +196,7 @@ fn walk(
             disk::files_in(w.conn(), dir.catalog.id)?.into_iter().map(|f| (f.file_name.clone(), f)).collect();
         let mut subs: HashMap<String, KnownCatalog> =
             disk::sub_catalogs(w.conn(), &dir.catalog.path)?.into_iter().map(|c| (c.path.clone(), c)).collect();
-        let mut listing = Listing { dirs: HashSet::new(), complete: true };
+        let mut listing = Listing { dirs: HashSet::new(), complete: true, pending: false };
         for entry in entries {
             let Ok(entry) = entry else {
                 eprintln!("scan: cannot read all of {}", shown_path(Path::new(&dir.catalog.path)));
@@ -192,9 +213,42 @@ fn walk(
             let (files, dirs) = (known.into_values(), subs.into_values());
             changes::missed(&mut w, &dir.catalog, dir_device, files, dirs, look, progress, &mut doomed)?;
         }
+        // The next look may trust this listing only if it left nothing for a later look.
+        let settled = listing.complete && !listing.pending && (progress.unsettled, progress.missing) == pending_before;
+        let stamp = stamp.filter(|_| settled);
+        if stamp != listed {
+            w.write(|c| disk::set_listed_stamp(c, dir.catalog.id, stamp))?;
+        }
     }
     changes::remove_doomed(&mut w, doomed, look, progress)?;
     w.commit()
+}
+
+/// True when an incremental look may leave the directory at `path` unlisted (its stamp being
+/// the one of its last listing): the watches saw nothing happen in it.
+fn unchanged_for(look: &Look, path: &str) -> bool {
+    look.changed_dirs.is_some_and(|changed| !changed.contains(path))
+}
+
+/// The known sub-directories of a directory that is not listed again: each is visited as if the
+/// listing had met it (a disk no longer mounted there is offline, a moved one is noticed by its
+/// own parent's stamp), so the walk goes on below.
+fn visit_known_dirs(
+    w: &mut Writer,
+    dir: &Dir,
+    look: &Look,
+    queue: &mut VecDeque<Queued>,
+    progress: &mut Progress,
+) -> rusqlite::Result<()> {
+    let subs: HashMap<String, KnownCatalog> =
+        disk::sub_catalogs(w.conn(), &dir.catalog.path)?.into_iter().map(|c| (c.path.clone(), c)).collect();
+    let mut listing = Listing { dirs: HashSet::new(), complete: true, pending: false };
+    for path in subs.keys() {
+        let Some(name) = Path::new(path).file_name() else { continue };
+        let real = dir.real.join(name);
+        visit_dir(w, &dir.catalog, path.clone(), real, look, &subs, &mut listing, queue, progress)?;
+    }
+    Ok(())
 }
 
 /// What every entry of one walk is checked against.
@@ -266,6 +320,7 @@ fn visit(
     }
     if file.is_none() && db::files::exists_in(w.conn(), catalog.id, name)? {
         progress.skipped += 1; // an upload in progress
+        listing.pending = true;
         return Ok(());
     }
     // New, or changed since its last probe: only once it has stopped changing.
