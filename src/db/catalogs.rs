@@ -83,11 +83,16 @@ pub fn root_paths(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     paths.filter_map(Result::transpose).collect()
 }
 
-/// The directory of every catalog (the folders the sweeper watches).
-pub fn all_paths(conn: &Connection) -> rusqlite::Result<Vec<String>> {
-    let mut statement = conn.prepare_cached("SELECT path FROM Catalog")?;
-    let paths = statement.query_map([], |row| Ok(text_at(row, 0)))?;
-    paths.filter_map(Result::transpose).collect()
+/// The id and directory of every catalog (the folders the sweeper watches).
+pub fn all_paths(conn: &Connection) -> rusqlite::Result<Vec<(i64, String)>> {
+    let mut statement = conn.prepare_cached("SELECT id, path FROM Catalog")?;
+    let rows = statement.query_map([], |row| Ok((row.get::<_, i64>(0)?, text_at(row, 1))))?;
+    rows.filter_map(|row| match row {
+        Ok((id, Some(path))) => Some(Ok((id, path))),
+        Ok((_, None)) => None,
+        Err(e) => Some(Err(e)),
+    })
+    .collect()
 }
 
 /// Every catalog, by id (the start-up check of what the scanner may have indexed).

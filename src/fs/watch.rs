@@ -23,15 +23,16 @@ const EVENTS: u32 = libc::IN_CREATE
 
 pub struct Watcher {
     fd: OwnedFd,
-    /// The watches of the last round and their directories (a directory watched again keeps
-    /// its watch and number).
-    watched: HashMap<i32, String>,
+    /// The watches of the last round and the keys the caller gave their directories (a
+    /// directory watched again keeps its watch and number).
+    watched: HashMap<i32, i64>,
 }
 
-/// Where events said something changed, since the caller last emptied it.
+/// Where events said something changed (the keys of the directories), since the caller last
+/// emptied it.
 #[derive(Debug, Default)]
 pub struct Changed {
-    pub dirs: HashSet<String>,
+    pub dirs: HashSet<i64>,
     /// Events were lost (the kernel's queue overflowed): anything may have changed.
     pub overflowed: bool,
 }
@@ -55,19 +56,19 @@ impl Watcher {
         Ok(Watcher { fd: unsafe { OwnedFd::from_raw_fd(fd) }, watched: HashMap::new() })
     }
 
-    /// Watches each of `dirs` (the kernel keeps one watch per directory, so watching one again
-    /// costs a system call and nothing more). Directories that cannot be watched (gone, not
+    /// Watches each of `dirs`, (key, path) pairs (the kernel keeps one watch per directory, so
+    /// watching one again costs a system call and nothing more); events name the key. Directories that cannot be watched (gone, not
     /// readable) are skipped; those refused for the limit are counted. A directory removed takes
     /// its watch with it.
-    pub fn watch<'a>(&mut self, dirs: impl IntoIterator<Item = &'a str>) -> Watching {
+    pub fn watch<'a>(&mut self, dirs: impl IntoIterator<Item = (i64, &'a str)>) -> Watching {
         let mut done = Watching::default();
         let mut watched = HashMap::new();
-        for dir in dirs {
+        for (key, dir) in dirs {
             let Ok(path) = CString::new(dir) else { continue };
             // SAFETY: `path` is a NUL-terminated string that lives across the call.
             let wd = unsafe { libc::inotify_add_watch(self.fd.as_raw_fd(), path.as_ptr(), EVENTS) };
             if wd >= 0 {
-                if watched.insert(wd, dir.to_string()).is_none() && !self.watched.contains_key(&wd) {
+                if watched.insert(wd, key).is_none() && !self.watched.contains_key(&wd) {
                     done.added += 1;
                 }
             } else if io::Error::last_os_error().raw_os_error() == Some(libc::ENOSPC) {
@@ -114,8 +115,8 @@ impl Watcher {
             let (wd, mask, len) = (field(0) as i32, field(4), field(12) as usize);
             if mask & libc::IN_Q_OVERFLOW != 0 {
                 changed.overflowed = true;
-            } else if let Some(dir) = self.watched.get(&wd) {
-                changed.dirs.insert(dir.clone());
+            } else if let Some(&key) = self.watched.get(&wd) {
+                changed.dirs.insert(key);
             }
             events = events.get(HEAD + len..).unwrap_or_default();
         }
@@ -131,13 +132,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().to_str().unwrap();
         let mut watcher = Watcher::new().unwrap();
-        assert_eq!(watcher.watch([path, "/no/such/dir"]), Watching { added: 1, over_limit: 0 });
-        assert_eq!((watcher.watch([path]).added, watcher.watched()), (0, 1), "watched once");
+        assert_eq!(watcher.watch([(7, path), (8, "/no/such/dir")]), Watching { added: 1, over_limit: 0 });
+        assert_eq!((watcher.watch([(7, path)]).added, watcher.watched()), (0, 1), "watched once");
         let mut changed = Changed::default();
         assert!(!watcher.wait(Duration::from_millis(50), &mut changed), "nothing happened");
         std::fs::write(dir.path().join("new.jpg"), b"x").unwrap();
         assert!(watcher.wait(Duration::from_secs(5), &mut changed), "a new file is an event");
-        assert_eq!(changed.dirs, HashSet::from([path.to_string()]), "in the watched directory");
+        assert_eq!(changed.dirs, HashSet::from([7]), "in the watched directory");
         assert!(!changed.overflowed);
         assert!(!watcher.wait(Duration::from_millis(50), &mut changed), "the events were read");
         watcher.watch([]);

@@ -89,7 +89,7 @@ pub fn sweep(
     config: &Config,
     settle: Duration,
     removal_delay: Duration,
-    changed_dirs: Option<&HashSet<String>>,
+    changed_dirs: Option<&HashSet<i64>>,
 ) -> Result<Progress, String> {
     let mut progress = Progress::new();
     progress.verbose = false;

@@ -106,7 +106,7 @@ fn look(
     watcher: Option<&mut Watcher>,
     warned_about_limit: &mut bool,
     prebuilder: &Prebuilder,
-    changed_dirs: Option<&HashSet<String>>,
+    changed_dirs: Option<&HashSet<i64>>,
 ) -> Option<Pending> {
     let mut conn = match db::open(&config.database) {
         Ok(conn) => conn,
@@ -138,7 +138,7 @@ fn look(
     if let Some(watcher) = watcher {
         match db::catalogs::all_paths(&conn) {
             Ok(paths) => {
-                let watching = watcher.watch(paths.iter().map(String::as_str));
+                let watching = watcher.watch(paths.iter().map(|(id, path)| (*id, path.as_str())));
                 if watching.over_limit > 0 && !*warned_about_limit {
                     *warned_about_limit = true;
                     log::warn!(

@@ -65,10 +65,10 @@ pub struct Look<'a> {
     /// disk that went away for a moment, a USB reset, must not cost the library).
     pub removal_delay: Duration,
     /// An incremental look (the server's sweeps between full ones): a directory whose stamp
-    /// (`fs::paths::listing_stamp`) is the one of its last complete listing, and that is not
-    /// among these (where the watches saw something happen, a file written in place included),
+    /// (`fs::paths::listing_stamp`) is the one of its last complete listing, and whose catalog
+    /// is not among these (where the watches saw something happen, a file written in place too),
     /// is not listed again; its known sub-directories are still visited. `None`: a full look.
-    pub changed_dirs: Option<&'a HashSet<String>>,
+    pub changed_dirs: Option<&'a HashSet<i64>>,
 }
 
 /// Registers `path` (step 2) and walks it (step 3). Returns the catalog id when the path is an
@@ -177,7 +177,7 @@ fn walk(
         let dir = Dir { catalog, real: queued.real };
         let stamp = crate::fs::paths::listing_stamp(&dir.catalog.path);
         let listed = disk::listed_stamp(w.conn(), dir.catalog.id)?;
-        if stamp.is_some() && stamp == listed && dir.catalog.id != top_id && unchanged_for(look, &dir.catalog.path) {
+        if stamp.is_some() && stamp == listed && dir.catalog.id != top_id && unchanged_for(look, dir.catalog.id) {
             progress.unchanged += 1;
             visit_known_dirs(&mut w, &dir, look, &mut queue, progress)?;
             continue;
@@ -224,10 +224,10 @@ fn walk(
     w.commit()
 }
 
-/// True when an incremental look may leave the directory at `path` unlisted (its stamp being
+/// True when an incremental look may leave catalog `id`'s directory unlisted (its stamp being
 /// the one of its last listing): the watches saw nothing happen in it.
-fn unchanged_for(look: &Look, path: &str) -> bool {
-    look.changed_dirs.is_some_and(|changed| !changed.contains(path))
+fn unchanged_for(look: &Look, id: i64) -> bool {
+    look.changed_dirs.is_some_and(|changed| !changed.contains(&id))
 }
 
 /// The known sub-directories of a directory that is not listed again: each is visited as if the

@@ -1,8 +1,9 @@
 //! The library following the disk (issue 14) on a tree of 100,000 one-byte files in 5,000
 //! folders, scanned once into an app dir of its own: a look with nothing changed (`isync scan`,
 //! process start included), the time from a file copied into a folder to its row in the
-//! database with the server watching (the default settings), and the server's idle RSS with
-//! every folder watched.
+//! database with the server watching (the default settings), the server's own incremental look
+//! with nothing changed (read from its log line), and the server's idle RSS with every folder
+//! watched.
 
 use crate::procs::Server;
 use crate::progress;
@@ -69,11 +70,46 @@ pub fn bench(bin: &Path, work: &Path, runs: usize) -> Result<Vec<Row>, String> {
         progress(&format!("library: copy {run}/{runs} listed after {:.0} ms", copies[run - 1]));
         std::thread::sleep(BETWEEN_COPIES);
     }
+    drop(server);
+    let incremental = incremental_looks(bin, &app, runs)?;
     Ok(vec![
         Row::new("a look with nothing changed (`isync scan`, process start included)", "ms", &looks)
+            .budget(Budget::AtMost(500.0)),
+        Row::new("the server's incremental look with nothing changed (from its log)", "ms", &incremental)
             .budget(Budget::AtMost(500.0)),
         Row::new("a file written into a watched folder → its row in the database", "ms", &copies)
             .budget(Budget::AtMost(5000.0)),
         Row::new(format!("RSS of `serve` idle, {FOLDERS} folders watched"), "MiB", &[idle]).budget(Budget::AtMost(6.0)),
     ])
+}
+
+/// The times the server's log gives for `runs` incremental looks with nothing changed: a server
+/// sweeping every second with watching off, its first (full) look left out.
+fn incremental_looks(bin: &Path, app: &Path, runs: usize) -> Result<Vec<f64>, String> {
+    let settings = app.join("appConfigs.json");
+    std::fs::write(&settings, r#"{"sweepInterval": 1, "watchFolders": 0}"#).map_err(|e| e.to_string())?;
+    let log = app.join("building/appLog.log");
+    let before = std::fs::metadata(&log).map_or(0, |m| m.len() as usize);
+    let (server, _) = Server::start(bin, app, &[], START_LIMIT)?;
+    let started = Instant::now();
+    let times = loop {
+        let text = std::fs::read(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+        let text = String::from_utf8_lossy(text.get(before..).unwrap_or_default()).into_owned();
+        let times: Vec<f64> = text
+            .lines()
+            .filter(|line| line.contains("] sweep: "))
+            .filter_map(|line| line.rsplit_once(", ")?.1.strip_suffix(" ms)")?.parse().ok())
+            .collect();
+        if times.len() >= runs {
+            break times;
+        }
+        if started.elapsed() > COPY_LIMIT {
+            return Err(format!("the server logged {} incremental looks within {COPY_LIMIT:?}", times.len()));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    drop(server);
+    std::fs::remove_file(&settings).map_err(|e| e.to_string())?;
+    progress(&format!("library: the server's incremental looks {times:?} ms"));
+    Ok(times.into_iter().take(runs).collect())
 }
