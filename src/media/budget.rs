@@ -156,7 +156,7 @@ impl Header {
 
 /// Decoding a HEIF still as `heif` plans it: the container, one tile at a time and the canvas,
 /// then the canvas and what `resize` needs.
-fn heif_cost(still: &Still, target: (usize, usize)) -> Cost {
+pub(crate) fn heif_cost(still: &Still, target: (usize, usize)) -> Cost {
     let plan = still.plan(target);
     let (w, h) = plan.output_size();
     let canvas = (w * h * 3) as u64;

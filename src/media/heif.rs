@@ -275,8 +275,8 @@ impl Still {
     }
 }
 
-/// Decodes the HEIF still held in `data` for a `target` thumbnail as a build would (for the fuzz
-/// target, src/fuzzing.rs): the size of the pixels, or why there are none.
+/// Decodes the HEIF still held in `data` for a `target` thumbnail as a build would, behind the
+/// same budget (for the fuzz target, src/fuzzing.rs): the size of the pixels, or why there are none.
 pub(crate) fn decode_in_memory(data: &[u8], target: (usize, usize)) -> Result<(usize, usize), ThumbError> {
     let mut read = |pos: u64, len: usize| -> io::Result<Vec<u8>> {
         let start = usize::try_from(pos).unwrap_or(usize::MAX).min(data.len());
@@ -286,11 +286,8 @@ pub(crate) fn decode_in_memory(data: &[u8], target: (usize, usize)) -> Result<(u
         .map_err(ThumbError::Io)?
         .ok_or_else(|| ThumbError::Unsupported("no HEIF container".into()))?;
     let still = container.still(&mut read)?;
-    let plan = still.plan(target);
-    if plan.source_pixels() > super::budget::MAX_SOURCE_PIXELS {
-        return Err(ThumbError::TooLarge("more pixels than a thumbnail decodes".into()));
-    }
-    let pixels = still.decode(&plan, &mut read)?;
+    super::budget::heif_cost(&still, target).within_budget()?;
+    let pixels = still.decode(&still.plan(target), &mut read)?;
     Ok((pixels.width, pixels.height))
 }
 
