@@ -159,9 +159,12 @@ impl Header {
 pub(crate) fn heif_cost(still: &Still, target: (usize, usize)) -> Cost {
     let plan = still.plan(target);
     let (w, h) = plan.output_size();
-    let canvas = (w * h * 3) as u64;
-    let resizing = canvas + super::resize::working_memory(w, h, 3, target.0, target.1);
-    Cost { source_pixels: plan.source_pixels(), memory: still.container_len() + plan.memory().max(resizing) }
+    let canvas = (w as u64).saturating_mul(h as u64).saturating_mul(3);
+    let resizing = canvas.saturating_add(super::resize::working_memory(w, h, 3, target.0, target.1));
+    Cost {
+        source_pixels: plan.source_pixels(),
+        memory: still.container_len().saturating_add(plan.memory().max(resizing)),
+    }
 }
 
 impl Jpeg {
@@ -211,14 +214,15 @@ impl Png {
             _ => 4,
         } + u64::from(self.transparency && matches!(self.colour_type, 0 | 2 | 3));
         let sample_bytes = if self.bit_depth == 16 { 2 } else { 1 };
-        let native = pixels * channels * sample_bytes;
+        // Saturating: 2^31 × 2^31 pixels are refused by their count, not wrapped into budget.
+        let native = pixels.saturating_mul(channels * sample_bytes);
         let rgba = if channels % 2 == 0 { 4 } else { 3 };
-        let eight_bit = pixels * rgba;
+        let eight_bit = pixels.saturating_mul(rgba);
         let converted = if sample_bytes == 1 && channels == rgba { 0 } else { eight_bit };
         let rows = 2 * u64::from(self.width) * channels * sample_bytes;
         let (w, h) = (self.width as usize, self.height as usize);
-        let resizing = eight_bit + super::resize::working_memory(w, h, rgba as usize, target.0, target.1);
-        Cost { source_pixels: pixels, memory: (rows + native + converted).max(resizing) }
+        let resizing = eight_bit.saturating_add(super::resize::working_memory(w, h, rgba as usize, target.0, target.1));
+        Cost { source_pixels: pixels, memory: rows.saturating_add(native).saturating_add(converted).max(resizing) }
     }
 }
 

@@ -304,8 +304,9 @@ impl Plan {
         let p = &self.picture;
         let tile = u64::from(p.tile_width) * u64::from(p.tile_height);
         let k = u64::from(self.factor);
-        let canvas = u64::from(p.width).div_ceil(k) * u64::from(p.height).div_ceil(k) * 3;
-        p.largest_item + tile * 6 + tile * 3 + canvas
+        let canvas = (u64::from(p.width).div_ceil(k) * u64::from(p.height).div_ceil(k)).saturating_mul(3);
+        // Saturating: a declared tile of 2^32 × 2^32 must be refused, not wrap into budget.
+        p.largest_item.saturating_add(tile.saturating_mul(9)).saturating_add(canvas)
     }
 
     /// The size of the canvas a decode makes.

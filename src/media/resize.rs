@@ -64,13 +64,14 @@ const MAX_RING_ROWS: u64 = 26;
 /// of filtered rows, its accumulator row and the output. The weight tables (a few KB) are left out.
 pub fn working_memory(width: usize, height: usize, channels: usize, dw: usize, dh: usize) -> u64 {
     let (dw, dh) = (dw.max(1), dh.max(1));
-    let bytes = |w: usize, h: u64| w as u64 * h * channels as u64;
+    // Saturating: headers may declare sizes whose products do not fit (refused by the budget).
+    let bytes = |w: usize, h: u64| (w as u64).saturating_mul(h).saturating_mul(channels as u64);
     if (width, height) == (dw, dh) {
         return bytes(width, height as u64);
     }
     let (fx, fy) = ((width / (2 * dw)).max(1), (height / (2 * dh)).max(1));
     let boxed = if fx > 1 || fy > 1 { bytes(width.div_ceil(fx), height.div_ceil(fy) as u64) } else { 0 };
-    boxed + bytes(dw, MAX_RING_ROWS) + bytes(dw, 4) + bytes(dw, dh as u64)
+    boxed.saturating_add(bytes(dw, MAX_RING_ROWS)).saturating_add(bytes(dw, 4)).saturating_add(bytes(dw, dh as u64))
 }
 
 /// Averages `fx × fy` blocks; edge blocks that are cut off average what exists.
