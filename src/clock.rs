@@ -31,6 +31,20 @@ pub fn http_date(unix_seconds: i64) -> String {
     httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
+/// RFC 3339 in UTC (`1994-11-06T08:49:37Z`), as WebDAV's `creationdate` is written.
+pub fn rfc3339_utc(unix_seconds: i64) -> String {
+    let (year, month, day) = civil_from_days(unix_seconds.div_euclid(86_400));
+    let second_of_day = unix_seconds.rem_euclid(86_400);
+    let (hour, minute, second) = (second_of_day / 3600, second_of_day / 60 % 60, second_of_day % 60);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+}
+
+/// Unix seconds of an HTTP date (any of RFC 9110's three forms).
+pub fn parse_http_date(text: &str) -> Option<i64> {
+    let time = httpdate::parse_http_date(text.trim()).ok()?;
+    Some(time.duration_since(UNIX_EPOCH).ok()?.as_secs() as i64)
+}
+
 /// `YYYY-MM-DD` of `unix_seconds` in the server's time zone, or in UTC if that is unknown.
 pub fn local_date(unix_seconds: i64) -> String {
     let time = unix_seconds as _; // libc's time_t: 32 bits on 32-bit musl targets
@@ -130,6 +144,13 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn rfc3339_and_http_dates_round_the_same_instant() {
+        assert_eq!(super::rfc3339_utc(784_111_777), "1994-11-06T08:49:37Z");
+        assert_eq!(super::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(super::parse_http_date("yesterday"), None);
+    }
+
     use super::*;
 
     #[test]

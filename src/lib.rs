@@ -7,6 +7,7 @@ pub mod allocator;
 pub mod api;
 mod clock;
 pub mod config;
+mod dav;
 pub mod db;
 mod error;
 mod fs;

@@ -9,7 +9,7 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &["main", "cli", "lib", "fuzzing"],
     &["setup"],
-    &["api", "web"],
+    &["api", "web", "dav"],
     &["state"],
     &["scan"],
     &["fs"],

@@ -34,7 +34,12 @@ pub fn login(ctx: &mut Ctx, request: &mut Request) -> Result<Reply, ApiError> {
 
 /// The user whose name and password these are, through the login guard: a blocked client is
 /// refused without a check, every refusal is logged and counted.
-fn check_login(ctx: &mut Ctx, address: Option<std::net::IpAddr>, name: &str, password: &str) -> Result<User, ApiError> {
+pub(crate) fn check_login(
+    ctx: &mut Ctx,
+    address: Option<std::net::IpAddr>,
+    name: &str,
+    password: &str,
+) -> Result<User, ApiError> {
     let (guard, now) = (&ctx.app.logins, clock::unix_now());
     let who = || (crate::logging::shown(name), address.map_or("?".to_string(), |a| a.to_string()));
     if !guard.allows(address, name, now) {

@@ -7,11 +7,11 @@
 pub mod context;
 pub mod envelope;
 pub mod json;
-mod resolve;
+pub(crate) mod resolve;
 mod router;
 pub(crate) mod views;
 
-mod account;
+pub(crate) mod account;
 mod catalogs;
 mod downloads;
 mod files;

@@ -1,12 +1,14 @@
 //! THE endpoint table (protocol §1.2), in the protocol's order, then the web gallery's own
 //! paths under `/web/`: path → allowed methods, the error surface (which HTTP statuses failures
 //! get) and the handler. Unknown paths get 404, known paths with another method 405 with
-//! `Allow`; HEAD is answered like GET without a body. A request that changes state and comes
+//! `Allow`; HEAD is answered like GET without a body. Paths under `/dav` go to the WebDAV tree,
+//! which has methods of its own. A request that changes state and comes
 //! from another site's page is refused before its handler (`web::origin`).
 
 use super::context::Ctx;
 use super::envelope;
 use super::{account, catalogs, downloads, files, thumbnails, uploads};
+use crate::dav;
 use crate::error::{ApiError, Surface};
 use crate::http::Reply;
 use crate::http::Request;
@@ -101,10 +103,13 @@ fn changes_state(method: &Method, path: &str) -> bool {
 
 /// True for the endpoints whose bodies are streamed to disk rather than read as parameters.
 pub fn streams_body(path: &str) -> bool {
-    path == "/uploadFile.icc"
+    path == "/uploadFile.icc" || dav::href::is_dav_path(path)
 }
 
 pub fn route(ctx: &mut Ctx, request: &mut Request) -> Reply {
+    if dav::href::is_dav_path(request.path()) {
+        return dav::handle(ctx, request);
+    }
     let Some(endpoint) = lookup(request.path()) else {
         return Reply::text(404, "Not Found");
     };

@@ -4,6 +4,7 @@
 //! parameters. Nothing here knows about HTTP or JSON.
 
 pub mod catalogs;
+pub mod dav;
 pub mod disk;
 pub mod edits;
 pub mod files;

@@ -137,3 +137,19 @@ CREATE TRIGGER IF NOT EXISTS disk_file_goes_with_its_file AFTER DELETE ON Files
 BEGIN DELETE FROM DiskFile WHERE fileId = old.id; END;
 CREATE TRIGGER IF NOT EXISTS disk_catalog_goes_with_its_catalog AFTER DELETE ON Catalog
 BEGIN DELETE FROM DiskCatalog WHERE catalogId = old.id; END;
+
+-- WebDAV's dead properties (RFC 4918 §4): what clients set with PROPPATCH and read back with
+-- PROPFIND, kept with the catalog (kind 1) or file (kind 2) they belong to, so a MOVE, which
+-- keeps ids, keeps them; value is the property's content as XML.
+CREATE TABLE IF NOT EXISTS DavProperty(
+    kind integer NOT NULL,
+    ownerId integer NOT NULL,
+    ns text NOT NULL,
+    name text NOT NULL,
+    value text NOT NULL,
+    PRIMARY KEY(kind, ownerId, ns, name)
+);
+CREATE TRIGGER IF NOT EXISTS dav_property_goes_with_its_catalog AFTER DELETE ON Catalog
+BEGIN DELETE FROM DavProperty WHERE kind = 1 AND ownerId = old.id; END;
+CREATE TRIGGER IF NOT EXISTS dav_property_goes_with_its_file AFTER DELETE ON Files
+BEGIN DELETE FROM DavProperty WHERE kind = 2 AND ownerId = old.id; END;

@@ -11,7 +11,7 @@ pub mod busy;
 pub mod listener;
 pub mod multipart;
 pub mod params;
-mod percent;
+pub mod percent;
 pub mod range;
 pub mod reply;
 pub mod request;

@@ -28,6 +28,8 @@ const SENDFILE_FROM: u64 = 1 << 20;
 /// A response ready to send: small bodies from memory, files streamed from disk.
 pub enum Response {
     Bytes(tiny_http::Response<Body>),
+    /// A body of unknown length, sent chunked.
+    Stream(tiny_http::Response<Box<dyn Read + Send>>),
     File(FileStream),
 }
 
@@ -43,6 +45,7 @@ impl Response {
     pub fn data_length(&self) -> u64 {
         match self {
             Response::Bytes(r) => r.data_length().unwrap_or(0) as u64,
+            Response::Stream(_) => 0,
             Response::File(f) => f.len,
         }
     }
@@ -51,6 +54,7 @@ impl Response {
     pub fn send(self, request: tiny_http::Request, local_port: u16) -> std::io::Result<()> {
         match self {
             Response::Bytes(r) => request.respond(r),
+            Response::Stream(r) => request.respond(r),
             Response::File(f) => f.send(request, local_port, None),
         }
     }
@@ -64,22 +68,31 @@ impl Response {
         socket: BorrowedFd<'_>,
     ) -> std::io::Result<()> {
         match self {
-            Response::Bytes(r) => {
-                let version = request.http_version().clone();
-                let head_only = *request.method() == tiny_http::Method::Head;
-                let mut out = request.into_writer();
-                // tiny_http leaves out a Connection header given to it: printed here, and added.
-                let mut printed = Vec::new();
-                r.raw_print(&mut printed, version, None, head_only, None)?;
-                let line_end = printed.windows(2).position(|w| w == b"\r\n").map_or(0, |at| at + 2);
-                printed.splice(line_end..line_end, b"Connection: close\r\n".iter().copied());
-                let sent = out.write_all(&printed).and_then(|()| out.flush());
-                sys::shutdown(socket, Shutdown::Write);
-                sent
-            }
+            Response::Bytes(r) => send_bytes_closing(r, request, socket),
+            Response::Stream(r) => send_bytes_closing(r, request, socket),
             Response::File(f) => f.send(request, local_port, Some(socket)),
         }
     }
+}
+
+/// Sends a response from memory or a stream with `Connection: close`, then ends the writing
+/// side of `socket`.
+fn send_bytes_closing<R: Read>(
+    r: tiny_http::Response<R>,
+    request: tiny_http::Request,
+    socket: BorrowedFd<'_>,
+) -> std::io::Result<()> {
+    let version = request.http_version().clone();
+    let head_only = *request.method() == tiny_http::Method::Head;
+    let mut out = request.into_writer();
+    // tiny_http leaves out a Connection header given to it: printed here, and added.
+    let mut printed = Vec::new();
+    r.raw_print(&mut printed, version, None, head_only, None)?;
+    let line_end = printed.windows(2).position(|w| w == b"\r\n").map_or(0, |at| at + 2);
+    printed.splice(line_end..line_end, b"Connection: close\r\n".iter().copied());
+    let sent = out.write_all(&printed).and_then(|()| out.flush());
+    sys::shutdown(socket, Shutdown::Write);
+    sent
 }
 
 impl FileStream {
@@ -163,6 +176,13 @@ pub enum Reply {
         content_type: &'static str,
         allow: Option<&'static str>,
     },
+    /// A body produced while it is sent (WebDAV's listings), chunked.
+    Stream {
+        status: u16,
+        content_type: &'static str,
+        headers: Vec<(&'static str, String)>,
+        body: Box<dyn Read + Send>,
+    },
     File(FileReply),
 }
 
@@ -181,7 +201,7 @@ impl Reply {
     }
 
     pub fn with_header(mut self, name: &'static str, value: String) -> Reply {
-        if let Reply::Json { headers, .. } | Reply::Bytes { headers, .. } = &mut self {
+        if let Reply::Json { headers, .. } | Reply::Bytes { headers, .. } | Reply::Stream { headers, .. } = &mut self {
             headers.push((name, value));
         }
         self
@@ -205,7 +225,10 @@ impl Reply {
     /// The HTTP status this reply will be sent with (for the access log).
     pub fn status(&self) -> u16 {
         match self {
-            Reply::Json { status, .. } | Reply::Bytes { status, .. } | Reply::Text { status, .. } => *status,
+            Reply::Json { status, .. }
+            | Reply::Bytes { status, .. }
+            | Reply::Text { status, .. }
+            | Reply::Stream { status, .. } => *status,
             Reply::File(f) => match f.window {
                 Window::Whole => 200,
                 Window::Part { .. } => 206,
@@ -236,6 +259,17 @@ impl Reply {
                     response.add_header(header("Allow", allow));
                 }
                 Response::Bytes(response)
+            }
+            Reply::Stream { status, content_type, headers, body } => {
+                let mut all = vec![header("Content-Type", content_type)];
+                all.extend(headers.iter().map(|(name, value)| header(name, value)));
+                Response::Stream(tiny_http::Response::new(
+                    StatusCode(status),
+                    tiny_http::Headers::from(all),
+                    body,
+                    None,
+                    None,
+                ))
             }
             Reply::File(file) => file.into_response(),
         }

@@ -27,7 +27,7 @@ use rusqlite::Connection;
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
-pub use walk::Look;
+pub use walk::{take_in_file, Look};
 
 /// One scan instruction, in command-line order.
 #[derive(Debug, PartialEq)]
@@ -108,6 +108,23 @@ pub fn sweep(
         db::refresh_statistics(conn).map_err(|e| e.to_string())?;
     }
     Ok(progress)
+}
+
+/// Takes in a directory tree that a writer has just put in place inside a known catalog's
+/// directory (a WebDAV COPY of a folder), now, as `isync scan` would walk it.
+pub fn take_in_dir(conn: &mut Connection, config: &Config, dir: &Path) -> rusqlite::Result<()> {
+    let own = OwnFiles::of(config);
+    let look = Look {
+        own: &own,
+        thumbs: &config.thumb_path,
+        accept_new_device: false,
+        settle: Duration::ZERO,
+        removal_delay: Duration::ZERO,
+        changed_dirs: None,
+    };
+    let mut progress = Progress::new();
+    progress.verbose = false;
+    walk::scan_root_path(conn, dir, &look, &mut progress).map(|_| ())
 }
 
 /// The start-up check of `serve` and `scan` (see `own_rows`): warnings for media roots that

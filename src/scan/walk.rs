@@ -329,7 +329,7 @@ fn visit(
         return Ok(());
     }
     match file {
-        Some(file) => reprobe(w, catalog, &file, Path::new(&path), (size, mtime), walked.look, progress),
+        Some(file) => reprobe(w, catalog, &file, Path::new(&path), (size, mtime), walked.look.thumbs, progress),
         None => {
             insert_file(w, catalog, name, Path::new(&path), (size, mtime))?;
             progress.files += 1;
@@ -439,14 +439,15 @@ fn probe_guarded(
     }
 }
 
+/// Probes a new file and inserts its row; its id, None when the probe panicked.
 fn insert_file(
     w: &mut Writer,
     dir: &Catalog,
     name: &str,
     path: &Path,
     (size, mtime): (i64, i64),
-) -> rusqlite::Result<()> {
-    let Some(info) = probe_guarded(path, probe::probe) else { return Ok(()) };
+) -> rusqlite::Result<Option<i64>> {
+    let Some(info) = probe_guarded(path, probe::probe) else { return Ok(None) };
     let ext = name.rsplit_once('.').map_or("", |(_, ext)| ext);
     let create_time = taken(&info, name).unwrap_or_else(|| earliest_time(path));
     let file = ScannedFile {
@@ -467,8 +468,38 @@ fn insert_file(
     };
     w.write(|c| {
         let id = db::files::insert_scanned(c, &file)?;
-        disk::record_probed(c, id, size, mtime)
+        disk::record_probed(c, id, size, mtime)?;
+        Ok(Some(id))
     })
+}
+
+/// Takes in one file that a writer has just put in place in `dir`'s directory (a WebDAV PUT,
+/// COPY or MOVE), now, as a look would: a new file is probed and inserted, a known one whose
+/// size or time changed is probed again and loses its cached thumbnails. A partial name, a
+/// file that is gone or not a regular file, and an upload in progress are left alone. Returns
+/// the file's row id, if it has one.
+pub fn take_in_file(conn: &Connection, thumbs: &Path, dir: &Catalog, name: &str) -> rusqlite::Result<Option<i64>> {
+    if is_partial(name) || name.starts_with('.') {
+        return Ok(None);
+    }
+    let path = PathBuf::from(format!("{}/{name}", dir.path.trim_end_matches('/')));
+    let Some(metadata) = std::fs::symlink_metadata(&path).ok().filter(|m| m.is_file()) else { return Ok(None) };
+    let stamp = (metadata.len() as i64, metadata.mtime());
+    let mut w = Writer::new(conn);
+    let mut progress = Progress::new();
+    progress.verbose = false;
+    let id = match disk::files_in(conn, dir.id)?.into_iter().find(|f| f.file_name == name) {
+        Some(file) => {
+            if file.probed != Some(stamp) {
+                reprobe(&mut w, dir, &file, &path, stamp, thumbs, &mut progress)?;
+            }
+            Some(file.id)
+        }
+        None if db::files::exists_in(conn, dir.id, name)? => None,
+        None => insert_file(&mut w, dir, name, &path, stamp)?,
+    };
+    w.commit()?;
+    Ok(id)
 }
 
 /// When it was taken: as the file says, else as its name says.
@@ -486,7 +517,7 @@ fn reprobe(
     file: &KnownFile,
     path: &Path,
     (size, mtime): (i64, i64),
-    look: &Look,
+    thumbs: &Path,
     progress: &mut Progress,
 ) -> rusqlite::Result<()> {
     let probed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| probe::probe(path)));
@@ -511,7 +542,7 @@ fn reprobe(
         disk::record_probed(c, file.id, size, mtime)
     })?;
     if changed {
-        changes::remove_thumbnails(w, look.thumbs, dir.id, file.id);
+        changes::remove_thumbnails(w, thumbs, dir.id, file.id);
         progress.changed += 1;
     } else {
         progress.skipped += 1;

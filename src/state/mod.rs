@@ -1,7 +1,9 @@
 //! The state every worker shares for the life of the process: the settings, the session and
-//! share-link tables, the login guard, the thumbnail builder, the locks that serialise tree changes and uploads,
+//! share-link tables, the login guard, WebDAV's remembered credentials and locks, the thumbnail builder, the locks that serialise tree changes and uploads,
 //! and the cache of listing totals. Created once by `main`, read by the API's handlers.
 
+pub mod credentials;
+pub mod dav_locks;
 mod expiring;
 pub mod login_guard;
 pub mod tokens;
@@ -11,6 +13,8 @@ use crate::db;
 use crate::fs::own_files::OwnFiles;
 use crate::fs::upload::UploadLocks;
 use crate::thumb_cache::Thumbnails;
+use credentials::Credentials;
+use dav_locks::DavLocks;
 use login_guard::LoginGuard;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokens::Tokens;
@@ -20,6 +24,10 @@ pub struct App {
     pub sessions: Tokens,
     pub shares: Tokens,
     pub logins: LoginGuard,
+    /// WebDAV's verified name and password pairs (`dav::auth`).
+    pub credentials: Credentials,
+    /// WebDAV's write locks.
+    pub dav_locks: DavLocks,
     /// Shared with the background builder (`scan::prebuild`), so both go through one gate.
     pub thumbnails: Arc<Thumbnails>,
     /// Serialises the requests that reshape the catalog tree on disk and in the database
@@ -38,6 +46,8 @@ impl App {
             sessions: Tokens::sessions(config.online_threshold, config.online_timeout),
             shares: Tokens::shares(config.share_url_threshold, config.share_url_timeout),
             logins: LoginGuard::default(),
+            credentials: Credentials::default(),
+            dav_locks: DavLocks::default(),
             thumbnails: Arc::new(Thumbnails::new(config.ffmpeg.clone())),
             tree_lock: Mutex::new(()),
             uploads: UploadLocks::new(),
