@@ -37,8 +37,8 @@ run: release
 # (runs the ARM binaries), shellcheck (checks the init scripts), file (checks static
 # linking), systemd (systemd-analyze verifies the unit written by `isync install`), chromium
 # and chromium-driver (the web gallery's browser tests drive headless Chromium through
-# WebDriver).
-TEST_PACKAGES := ffmpeg qemu-user-static shellcheck file systemd chromium chromium-driver
+# WebDriver), litmus and rclone (the WebDAV tests run both against the server).
+TEST_PACKAGES := ffmpeg qemu-user-static shellcheck file systemd chromium chromium-driver litmus rclone
 
 test-deps:
 	@$(call apt_install,$(TEST_PACKAGES))

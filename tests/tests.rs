@@ -9,6 +9,7 @@ mod browser;
 mod catalogs;
 mod cli;
 mod connections;
+mod dav;
 mod delete_crash;
 mod downloads;
 mod edits;
