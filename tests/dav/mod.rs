@@ -97,7 +97,7 @@ fn a_put_file_is_in_files_icc_at_once_with_its_thumbnail() {
     let again = fixtures::green_jpeg(64, 48);
     assert_eq!(dav(&server, "PUT", "/dav/terry/sub/IMG_0001.JPG", &[], &again).status, 204, "replaced");
     assert_eq!(file_id(&mut client, "IMG_0001.JPG"), id, "a replaced file keeps its row");
-    let info = client.get(&format!("/files.icc?pageIndex=0&pageSize=100")).data()["list"].clone();
+    let info = client.get("/files.icc?pageIndex=0&pageSize=100").data()["list"].clone();
     let row = info.as_array().unwrap().iter().find(|f| f["id"] == id).unwrap().clone();
     assert_eq!((row["width"].as_i64(), row["height"].as_i64()), (Some(64), Some(48)), "probed again: {row}");
     assert_eq!(dav(&server, "GET", "/dav/terry/sub/IMG_0001.JPG", &[], b"").body, again);
